@@ -1,0 +1,36 @@
+"""Repository invariants: README's commands, CI calling the README test command, the live Quarto configuration."""
+import re
+from pathlib import Path
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+def readme_commands():
+    return re.findall(r'```bash\n(.*?)\n```', (ROOT / 'README.md').read_text(), flags=re.S)
+
+def test_readme_gives_run_and_test_commands():
+    cmds = readme_commands()
+    assert cmds[0].startswith('pip install -e .') and '&& crce ' in cmds[0]
+    assert cmds[1] == 'pip install -e ".[dev]" && bash tests/run_suite.sh'
+
+def test_ci_calls_the_readme_test_command():
+    ci = (ROOT / '.ci' / 'run').read_text().splitlines()
+    assert readme_commands()[1] in ci
+
+def test_quarto_yml_is_the_one_live_site_config():
+    found = [p.relative_to(ROOT) for p in ROOT.rglob('_quarto.yml') if '.git' not in p.parts and '_proc' not in p.parts]
+    assert found == [Path('_quarto.yml')], found
+    cfg = yaml.safe_load((ROOT / '_quarto.yml').read_text())
+    assert cfg['project']['type'] == 'website'
+    assert 'nbs/*.ipynb' in cfg['project']['render']
+    assert any(r.startswith('figures') for r in cfg['project']['resources'])
+    for page in cfg['project']['render']:
+        assert list(ROOT.glob(page)), f'{page} matches no file'
+
+def test_settings_pins_nbdev_toolchain():
+    from configparser import ConfigParser
+    c = ConfigParser(delimiters=['=']); c.read(ROOT / 'settings.ini')
+    dev = c['DEFAULT']['dev_requirements'].split()
+    assert {'nbdev==2.4.14', 'execnb==0.1.18', 'fastcore==1.14.5'} <= set(dev)
+    assert set(c['DEFAULT']['tst_flags'].split()) >= {'gpu', 'weights', 'apikey', 'slow'}
+    assert not re.search(r'^\s*(import|from) pkg_resources', (ROOT / 'setup.py').read_text(), flags=re.M)
