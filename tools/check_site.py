@@ -17,8 +17,9 @@ CHROME_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
                 '--disable-background-networking', '--disable-component-update', '--disable-sync',
                 '--allow-file-access-from-files', '--virtual-time-budget=5000', '--run-all-compositor-stages-before-draw']
 PROBE = """<script>window.addEventListener('load', () => { const imgs = [...document.images];
-const bad = imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 120));
-document.body.setAttribute('data-images', JSON.stringify({total: imgs.length, broken: bad})); });</script>"""
+const local = imgs.filter(i => /^(file|data):/.test(i.src));  // remote badges cannot load offline
+const bad = local.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 120));
+document.body.setAttribute('data-images', JSON.stringify({total: local.length, broken: bad})); });</script>"""
 
 def pages():
     import yaml
