@@ -1,0 +1,71 @@
+"""End-to-end `crce erase` on a tiny random model saved to a local diffusers folder (subprocess, CPU, seconds)."""
+import json, os, subprocess, sys
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = dict(os.environ, OMP_NUM_THREADS='1', HF_HUB_OFFLINE='1', TRANSFORMERS_OFFLINE='1', TOKENIZERS_PARALLELISM='false')
+FAST = ['--iterations', '2', '--set', 'ddim_steps=5', '--set', 'step_range=1,4', '--M', '2', '--N', '1']
+
+def crce(*args, cwd=None):
+    "Run the `crce` entry point's code path in a subprocess."
+    return subprocess.run([sys.executable, '-c', 'import sys; from crce.cli import main; sys.exit(main())', *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=600, env=ENV)
+
+@pytest.fixture(scope='module')
+def model_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp('tiny') / 'model'
+    code = f"from crce.backbone import tiny_backbone, save_backbone; save_backbone(tiny_backbone(seed=0), {str(d)!r})"
+    subprocess.run([sys.executable, '-c', code], check=True, env=ENV, timeout=300)
+    return d
+
+def test_erase_from_local_model(model_dir, tmp_path):
+    out = tmp_path / 'run'
+    r = crce('erase', '--concept', 'dog', '--method', 'crce', '--model', model_dir, '--out', out, *FAST)
+    assert r.returncode == 0, r.stderr
+    assert 'erased' in r.stdout
+    assert 'esd=' in r.stderr and 'coref=' in r.stderr and 'retain=' in r.stderr   # the progress bar shows the loss terms
+    man = json.loads((out / 'manifest.json').read_text())
+    assert (man['method'], man['preset'], man['concept'], len(man['history'])) == ('crce', 'paper', 'dog', 2)
+    assert man['config']['M'] == 2 and man['lists']['coref']
+    # the weights load into the saved model in one call, and change it
+    code = (f"import torch; from crce.backbone import load_backbone; from crce.train import load_erasure; "
+            f"from safetensors.torch import load_file; b = load_backbone({str(model_dir)!r}); "
+            f"before = {{n: p.detach().clone() for n, p in b.unet.named_parameters()}}; "
+            f"names = load_erasure({str(out)!r}, b); now = dict(b.unet.named_parameters()); "
+            f"assert all('attn2.to_k' in n or 'attn2.to_v' in n for n in names); "
+            f"assert any(not torch.equal(before[n], now[n].detach()) for n in names); print(len(names))")
+    r2 = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=ENV, timeout=300)
+    assert r2.returncode == 0, r2.stderr
+
+def test_erase_concepts_file_and_official_preset(model_dir, tmp_path):
+    from crce.data import Concept, CorefConcept
+    c = Concept.from_lists('kettle', 'object', corefs=[('teapot', 'High'), ('tea kettle', 'Very High'), ('boiler', 'Low')],
+                           retains=[('mug', 'Normal'), ('cup', 'Low')], n_train=2)
+    f = CorefConcept([c]).save(tmp_path / 'mine.json')
+    out = tmp_path / 'run'
+    r = crce('erase', '--concept', 'kettle', '--concepts', f, '--method', 'crce', '--preset', 'official', '--model', model_dir,
+             '--out', out, '--iterations', '1', '--set', 'ddim_steps=5', '--set', 'step_range=1,4', '--M', '2', '--N', '1')
+    assert r.returncode == 0, r.stderr
+    man = json.loads((out / 'manifest.json').read_text())
+    assert man['config']['params'] == 'xattn-qk' and man['config']['coref_anchor'] == 'per-coref'
+    assert all('to_q' in n or 'to_k' in n for n in man['trained_params'])
+
+@pytest.mark.parametrize('args,msg', [
+    (['--method', 'esd-q'], 'unknown method'),
+    (['--M', '99'], 'M=99'),
+    (['--set', 'learning_rate=1'], 'unknown setting'),
+    (['--model', 'NOPE_DIR'], 'not a directory'),
+])
+def test_erase_bad_input(tmp_path, capsys, args, msg):
+    "Bad input fails with a one-line error and writes nothing (in process: no model is loaded before the error)."
+    from crce.cli import main
+    args = [str(tmp_path / 'nope') if a == 'NOPE_DIR' else a for a in args]
+    code = main(['erase', '--concept', 'dog', '--model', 'tiny', '--out', str(tmp_path / 'run'), '--iterations', '1', *args])
+    err = capsys.readouterr().err
+    assert code != 0 and msg in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / 'run' / 'erasure.safetensors').exists()
+
+def test_erase_bad_preset_subprocess(model_dir, tmp_path):
+    r = crce('erase', '--concept', 'dog', '--model', model_dir, '--out', tmp_path / 'run', '--preset', 'fast')
+    assert r.returncode != 0 and 'invalid choice' in r.stderr
