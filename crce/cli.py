@@ -11,8 +11,8 @@ import crce
 # %% auto #0
 __all__ = ['COMMAND_MODULES', 'build_parser', 'main']
 
-# %% ../nbs/90_cli.ipynb #7cd95e01
-COMMAND_MODULES = ('crce.data', 'crce.train', 'crce.evaluate', 'crce.miniworld.main', 'crce.geometry', 'crce.llm')
+# %% ../nbs/90_cli.ipynb #580f394d
+COMMAND_MODULES = ('crce.data', 'crce.demo', 'crce.train', 'crce.evaluate', 'crce.geometry', 'crce.llm')
 
 def build_parser(modules=COMMAND_MODULES) -> argparse.ArgumentParser:
     "The `crce` argument parser, with the subcommands of every module in `modules` that exists."
