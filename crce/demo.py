@@ -69,7 +69,7 @@ def run_demo(concept: str = 'dog', method: str = 'crce', out_dir: str | Path = '
     write_run_record(out, config, seed, cc.hash, seconds=round(time.time() - t0, 1))
     return dict(row=row, results=results, erasure=res, out_dir=out, seconds=time.time() - t0)
 
-# %% ../nbs/40_demo.ipynb #38877b46
+# %% ../nbs/40_demo.ipynb #ba452f45
 def _cmd_demo(args) -> int:
     d = run_demo(args.concept, args.method, args.out, args.images, args.seed, progress=not args.quiet)
     print(f"\nMini world (MiniLM + 16x16 UNet, not Stable Diffusion): '{args.concept}' erased with {args.method}; "
