@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 # %% auto #0
-__all__ = ['CrceError', 'atomic_path', 'atomic_write', 'dump_json', 'set_seed', 'sha256_bytes', 'sha256_file', 'hash_json',
-           'versions', 'run_record', 'write_run_record', 'asset_path', 'default_device']
+__all__ = ['CrceError', 'atomic_path', 'atomic_write', 'dump_json', 'save_figure', 'set_seed', 'sha256_bytes', 'sha256_file',
+           'hash_json', 'versions', 'run_record', 'write_run_record', 'asset_path', 'default_device']
 
 # %% ../nbs/00_core.ipynb #6deb87b6
 class CrceError(ValueError):
@@ -48,7 +48,20 @@ def dump_json(obj: Any, path: str | os.PathLike, indent: int | None = 1) -> Path
     "Write `obj` as UTF-8 JSON to `path` atomically (non-ASCII kept as is)."
     return atomic_write(path, json.dumps(obj, indent=indent, ensure_ascii=False) + '\n')
 
-# %% ../nbs/00_core.ipynb #7dbe5561
+# %% ../nbs/00_core.ipynb #185fa1ac
+def save_figure(fig, stem: str | os.PathLike, formats: tuple = ('png', 'svg'), dpi: int = 150) -> list[Path]:
+    "Save a matplotlib figure as `stem.png` and `stem.svg` (or `formats`), atomically and byte-reproducibly."
+    import matplotlib
+    stem, out = Path(stem), []
+    meta = {'png': {'Software': None}, 'svg': {'Date': None, 'Creator': None}, 'pdf': {'CreationDate': None, 'Creator': None}}
+    for ext in formats:
+        p = stem.with_name(f'{stem.name}.{ext}')
+        with matplotlib.rc_context({'svg.hashsalt': 'crce'}), atomic_path(p) as tmp:
+            fig.savefig(tmp, format=ext, dpi=dpi, metadata=meta.get(ext, {}), bbox_inches='tight')
+        out.append(p)
+    return out
+
+# %% ../nbs/00_core.ipynb #23b905bb
 def set_seed(seed: int) -> int:
     "Seed `random`, NumPy and PyTorch (if installed) with `seed`; return it."
     seed = int(seed)
@@ -61,7 +74,7 @@ def set_seed(seed: int) -> int:
     except ImportError: pass
     return seed
 
-# %% ../nbs/00_core.ipynb #6aa4a89c
+# %% ../nbs/00_core.ipynb #35610c22
 def sha256_bytes(b: bytes) -> str: return hashlib.sha256(b).hexdigest()
 
 def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
@@ -75,7 +88,7 @@ def hash_json(obj: Any) -> str:
     "SHA-256 of the canonical JSON form of `obj` (sorted keys, no whitespace)."
     return sha256_bytes(json.dumps(obj, sort_keys=True, separators=(',', ':'), ensure_ascii=False).encode())
 
-# %% ../nbs/00_core.ipynb #e14ee68c
+# %% ../nbs/00_core.ipynb #a4e85795
 _TRACKED = ('crce', 'torch', 'diffusers', 'transformers', 'numpy', 'pandas', 'safetensors', 'sentence_transformers')
 
 def versions() -> dict:
@@ -87,7 +100,7 @@ def versions() -> dict:
         except metadata.PackageNotFoundError: pass
     return out
 
-# %% ../nbs/00_core.ipynb #839fc9d1
+# %% ../nbs/00_core.ipynb #990b83f2
 def run_record(config: dict, seed: int | None = None, data_hash: str | None = None, **extra) -> dict:
     "A JSON-ready record of a run: config, seed, versions, data hash, UTC time, plus `extra` fields."
     return dict(config=config, seed=seed, data_hash=data_hash, versions=versions(),
@@ -98,13 +111,13 @@ def write_run_record(outdir: str | os.PathLike, config: dict, seed: int | None =
     "Write `run_record(...)` as `outdir/name` atomically."
     return dump_json(run_record(config, seed, data_hash, **extra), Path(outdir)/name)
 
-# %% ../nbs/00_core.ipynb #ce6c90b8
+# %% ../nbs/00_core.ipynb #886dc6b6
 def asset_path(*parts: str) -> Path:
     "Path of a file shipped with the package under `crce/assets/`."
     from importlib import resources
     return Path(str(resources.files('crce'))).joinpath('assets', *parts)
 
-# %% ../nbs/00_core.ipynb #d23ce2ab
+# %% ../nbs/00_core.ipynb #553152bc
 def default_device(device: str | None = None) -> str:
     "`device` if given, else 'cuda' when available, else 'mps' when available, else 'cpu'."
     if device: return device

@@ -19,7 +19,7 @@ __all__ = ['GROUPS', 'METRICS', 'LOWER_IS_BETTER', 'RESULT_COLUMNS', 'CATEGORY_L
            'GROUP_COLORS', 'as_concepts', 'eval_prompts', 'slug', 'plan_jobs', 'save_png', 'load_images', 'shard',
            'shard_state', 'check_generation_settings', 'generate_images', 'results_path', 'write_parquet', 'evaluate',
            'load_results', 'balanced_score', 'metrics', 'paper_tables', 'markdown_table', 'table1', 'table7',
-           'save_figure', 'image_grid', 'make_judge', 'load_model', 'cli_register']
+           'image_grid', 'make_judge', 'load_model', 'cli_register']
 
 # %% ../nbs/30_evaluate.ipynb #4de75d2a
 GROUPS = ('target', 'coref_train', 'coref_test', 'retain_train', 'retain_test')
@@ -407,17 +407,7 @@ def table7(metrics_df: pd.DataFrame, paper: bool = False, metric_names: Sequence
 GROUP_LABELS = {'target': 'target', 'coref_train': 'coref (train)', 'coref_test': 'coref (test)', 'retain_train': 'retain (train)', 'retain_test': 'retain (test)'}
 GROUP_COLORS = {'target': '#b2182b', 'coref_train': '#d6604d', 'coref_test': '#f4a582', 'retain_train': '#4393c3', 'retain_test': '#2166ac'}
 
-def save_figure(fig, path: str | Path, formats: Sequence[str] = ('png', 'svg'), dpi: int = 150) -> list[Path]:
-    "Save a matplotlib figure as `path` with each suffix in `formats`, atomically and byte-reproducibly (no date, fixed SVG ids)."
-    import matplotlib
-    out = []
-    for f in formats:
-        p = Path(path).with_suffix('.' + f)
-        md = {'Date': None} if f in ('svg', 'pdf') else {}
-        with matplotlib.rc_context({'svg.hashsalt': 'crce'}), atomic_path(p) as tmp:
-            fig.savefig(tmp, format=f, dpi=dpi, bbox_inches='tight', metadata=md)
-        out.append(p)
-    return out
+from .core import save_figure  # the one implementation (PNG + SVG, byte-reproducible, atomic)
 
 def image_grid(results: pd.DataFrame, concept: str, root: str | Path, methods: Sequence[str] | None = None,
                groups: Sequence[str] = GROUPS, per_group: int = 2, seed: int | None = None, path: str | Path | None = None,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, Sequence, runtime_checkable
 import numpy as np, pandas as pd, torch
-from .core import CrceError, atomic_path, atomic_write, default_device
+from .core import CrceError, atomic_path, atomic_write, default_device, save_figure
 from .sphere import sphere_corefs_retains, COREF_RANGE, RETAIN_RANGE, SphereSamples
 
 # %% auto #0
@@ -17,8 +17,8 @@ __all__ = ['VECTORS', 'SD14', 'ENCODERS', 'PAPER_TABLE2', 'PAPER_DOG_COREFS', 'P
            'clip_text_encoder', 'minilm_model_dir', 'minilm_text_encoder', 'get_encoder', 'embed', 'cosine_to',
            'unit_distance', 'geometry_table', 'encoder_label', 'table_caption', 'table_markdown', 'write_table',
            'concept_table', 'separation', 'DatasetGeometry', 'dataset_geometries', 'dataset_geometry',
-           'category_summary', 'write_dataset_tables', 'save_figure', 'plot_separation', 'SphereMap', 'sphere_map',
-           'project', 'plot_sphere_map', 'cli_register']
+           'category_summary', 'write_dataset_tables', 'plot_separation', 'SphereMap', 'sphere_map', 'project',
+           'plot_sphere_map', 'cli_register']
 
 # %% ../nbs/03_geometry.ipynb #a8dfed2c
 VECTORS = ('pooled', 'mean', 'sequence')
@@ -352,15 +352,6 @@ def _setup_mpl():
     import matplotlib.pyplot as plt
     return plt
 
-def save_figure(fig, stem: str | Path, dpi: int = 150) -> tuple[Path, Path]:
-    "Save `fig` as `stem.png` and `stem.svg` (reproducible: no timestamps, fixed SVG ids), atomically."
-    stem = Path(stem); out = []
-    _setup_mpl()
-    for ext, meta in (('png', {'Software': None}), ('svg', {'Date': None, 'Creator': None})):
-        p = stem.with_name(stem.name + '.' + ext)
-        with atomic_path(p) as tmp: fig.savefig(tmp, format=ext, dpi=dpi, metadata=meta, bbox_inches='tight')
-        out.append(p)
-    return tuple(out)
 
 def plot_separation(geo: DatasetGeometry, title: str | None = None):
     "Per-target strip of coref and retain similarities, and the per-target AUC, coloured by category."

@@ -241,14 +241,12 @@ def load_miniworld(device: str | None = None, path: str | Path | None = None):
 def sample_grid(backbone, prompts: list[str], seeds: list[int], path: str | Path | None = None, title: str | None = None, **kw):
     "Generate every prompt with every seed (rows = prompts), show them as a grid and optionally save PNG+SVG at `path` (no suffix)."
     from crce.backbone import generate
-    from crce.core import atomic_path
+    from crce.core import save_figure
     args = {**SAMPLING, **kw}
     ims = generate(backbone, [p for p in prompts for _ in seeds], seeds=[s for _ in prompts for s in seeds], **args)
     fig = show_grid(ims, len(seeds), titles=[p if i == 0 else '' for p in prompts for i in range(len(seeds))],
                     title=title or f'{backbone.name}: samples (not Stable Diffusion)')
-    if path is not None:
-        for ext in ('png', 'svg'):
-            with atomic_path(f'{path}.{ext}') as p: fig.savefig(p, dpi=120, format=ext)
+    if path is not None: save_figure(fig, path, dpi=120)
     return ims, fig
 
 # %% ../../nbs/21_miniworld_model.ipynb #e61bc8a9
