@@ -35,6 +35,8 @@ def main():
     flags = set(cfg['DEFAULT']['tst_flags'].split()) - set(a.flags)
     nbs = [Path(p) for p in a.notebooks] or sorted((ROOT / 'nbs').glob('[!_]*.ipynb'))
     os.environ.setdefault('PYTHONHASHSEED', '0')
+    # one torch thread, as tests/run_suite.sh uses: the same floating-point path, so saved figures match the test run's
+    for v in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'): os.environ.setdefault(v, '1')
     from execnb.shell import CaptureShell
     from execnb.nbio import read_nb, write_nb
     from nbdev.clean import clean_nb
