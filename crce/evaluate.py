@@ -466,20 +466,10 @@ def make_judge(kind: str, model: str | None = None, base_url: str | None = None,
     raise CrceError(f"unknown judge {kind!r}; expected qwen, openai, clip, resnet, mini or test-hash")
 
 def load_model(model: str, erasure: str | None = None, device: str | None = None):
-    "A backbone from a diffusers folder / Hub id (or 'mini'), with an erasure run applied when given."
-    if model == 'mini':
-        try: from crce.miniworld import model as mm
-        except ImportError: raise CrceError("--model mini needs the mini world (crce.miniworld.model)") from None
-        loader = next((getattr(mm, n) for n in ('load_miniworld', 'load_model', 'load_backbone') if hasattr(mm, n)), None)
-        if loader is None: raise CrceError("crce.miniworld.model has no loader (load_miniworld)")
-        bb = loader(device=device)
-    else:
-        from crce.backbone import load_backbone
-        bb = load_backbone(model, device=device)
-    if erasure:
-        try: from crce.train import load_erasure
-        except ImportError: raise CrceError("--erasure needs crce.train.load_erasure") from None
-        load_erasure(erasure, bb)   # in place
+    "A backbone from a diffusers folder / Hub id, 'mini' or 'tiny[:SEED]' (as `crce erase --model`), with an erasure run applied when given."
+    from crce.train import backbone_from_arg, load_erasure
+    bb = backbone_from_arg(model, device)
+    if erasure: load_erasure(erasure, bb)   # in place
     return bb
 
 def _cmd_evaluate(args) -> int:

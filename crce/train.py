@@ -18,7 +18,7 @@ from .backbone import Backbone, encode_prompts, ddim_sample
 __all__ = ['PARAM_SETS', 'PRESETS', 'METHODS', 'CRCE_FAMILY', 'select_params', 'swapped', 'EraseConfig', 'method_config',
            'erasure_step', 'step_timestep', 'model_fingerprint', 'save_checkpoint', 'load_checkpoint', 'load_erasure',
            'resolve_concept', 'certainty_weights', 'ap_vocabulary', 'ap_candidates', 'gumbel_pick', 'EraseResult',
-           'check_lists', 'erase', 'cli_register']
+           'check_lists', 'erase', 'backbone_from_arg', 'cli_register']
 
 # %% ../nbs/12_train.ipynb #cc050268
 def _in_attn2(n): return '.attn2.' in n
@@ -498,8 +498,17 @@ def _parse_value(v: str):
     if ',' in v: return tuple(_parse_value(x) for x in v.split(','))
     return v
 
-def _cmd_erase(args) -> int:
+def backbone_from_arg(model: str, device: str | None = None):
+    "The backbone a `--model` argument names: 'tiny[:SEED]' (tiny random), 'mini' (the mini world), else a diffusers folder or Hub id."
     from crce.backbone import tiny_backbone, load_backbone
+    if model == 'tiny' or model.startswith('tiny:'): return tiny_backbone(int(model.split(':')[1]) if ':' in model else 0)
+    if model == 'mini':
+        try: from crce.miniworld.model import load_miniworld
+        except ImportError: raise CrceError("--model mini needs the mini world (crce.miniworld.model.load_miniworld)") from None
+        return load_miniworld(device=device)
+    return load_backbone(model, device=device)
+
+def _cmd_erase(args) -> int:
     from crce.data import load_corefconcept
     overrides = {}
     for kv in args.set or []:
@@ -510,13 +519,7 @@ def _cmd_erase(args) -> int:
     cfg = method_config(args.method, args.preset, **overrides)   # fail on bad settings before loading a model
     concept = load_corefconcept(args.concepts)[args.concept] if args.concepts else resolve_concept(args.concept)
     check_lists(concept, cfg)                                     # ... and on lists too short for M, N
-    m = args.model
-    if m == 'tiny' or m.startswith('tiny:'): bb = tiny_backbone(int(m.split(':')[1]) if ':' in m else 0)
-    elif m == 'mini':
-        try: from crce.miniworld.model import load_miniworld
-        except ImportError: raise CrceError("--model mini needs the mini world (crce.miniworld.model.load_miniworld)") from None
-        bb = load_miniworld(device=args.device)
-    else: bb = load_backbone(m, device=args.device)
+    bb = backbone_from_arg(args.model, args.device)
     res = erase(bb, concept, args.method, args.preset, out_dir=args.out, seed=args.seed, resume=not args.no_resume, **overrides)
     last = res.history[-1] if res.history else {}
     print(f"erased {concept.key!r} with {args.method}/{args.preset}: {len(res.history)} iterations, {res.manifest['n_trained']} parameters, "
