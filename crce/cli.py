@@ -12,7 +12,7 @@ import crce
 __all__ = ['COMMAND_MODULES', 'build_parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #580f394d
-COMMAND_MODULES = ('crce.data', 'crce.demo', 'crce.train', 'crce.evaluate', 'crce.geometry', 'crce.llm')
+COMMAND_MODULES = ('crce.data', 'crce.demo', 'crce.train', 'crce.evaluate', 'crce.geometry', 'crce.llm', 'crce.reproduce')
 
 def build_parser(modules=COMMAND_MODULES) -> argparse.ArgumentParser:
     "The `crce` argument parser, with the subcommands of every module in `modules` that exists."
