@@ -226,6 +226,18 @@ def balanced_score(acc_u, acc_c_test=None, acc_r_test=None):
 def _stable_seed(seed: int, key) -> list[int]:
     return [int(seed), int(hashlib.sha256(repr(key).encode()).hexdigest()[:8], 16)]
 
+def _cluster_boot(units: pd.DataFrame, unit_reps: list, cols, n_boot: int, rng_seed) -> dict:
+    "Replicates of the average over `units`: draw concepts with replacement, then each drawn concept's units, each with its own image-level replicate."
+    rng = np.random.default_rng(rng_seed)
+    concepts = units['concept'].to_numpy()
+    groups = [np.flatnonzero(concepts == c) for c in dict.fromkeys(concepts)]
+    S = np.stack([np.stack([r[m] for r in unit_reps]) for m in cols], -1)    # (units, n_boot, metrics)
+    out = np.empty((n_boot, len(cols)))
+    for b in range(n_boot):
+        pick = np.concatenate([groups[i][rng.integers(0, len(groups[i]), len(groups[i]))] for i in rng.integers(0, len(groups), len(groups))])
+        out[b] = np.nanmean(S[pick, b], axis=0)
+    return {m: out[:, j] for j, m in enumerate(cols)}
+
 def _level_cols(results, keys, units):
     keys = [k for k in keys if k in results.columns]
     units = list(units) if units is not None else ['concept'] + (['run'] if 'run' in results.columns else [])
@@ -271,7 +283,7 @@ def metrics(results: pd.DataFrame, level: str = 'concept', keys: Sequence[str] =
             with warnings.catch_warnings():
                 warnings.simplefilter('ignore', RuntimeWarning)
                 for m in cols: row[m] = float(np.nanmean(sub[m])) if sub[m].notna().any() else np.nan
-                out_reps.append({m: np.nanmean(np.stack([reps[i][m] for i in idx]), axis=0) for m in cols})
+                out_reps.append(_cluster_boot(sub, [reps[i] for i in idx], cols, n_boot, _stable_seed(seed, ('average',) + gkey)))
             row['n_concepts'] = sub['concept'].nunique()
             row['n_images'], row['n_fail'] = int(sub.n_images.sum()), int(sub.n_fail.sum())
             out_rows.append(row)

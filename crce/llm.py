@@ -21,10 +21,10 @@ from .data import (CERTAINTY, LEVELS, CATEGORIES, Concept, CorefConcept, parse_k
 # %% auto #0
 __all__ = ['log', 'PROMPT_VERSION', 'CATEGORY_NAMES', 'SYSTEM_TEMPLATE', 'USER_TEMPLATE', 'USER_TEMPLATE_SENSE',
            'STRUCTURED_MODES', 'SMOLLM2_MODEL', 'system_prompt', 'build_messages', 'response_schema', 'parse_answer',
-           'sense_problems', 'Sense', 'answer_senses', 'make_client', 'public_url', 'response_format', 'LLMUnavailable',
-           'Reply', 'feedback_for', 'Generation', 'CorefGenerator', 'Conversation', 'cache_key', 'cache_file',
-           'as_concepts', 'BatchResult', 'generate_batch', 'to_corefconcept', 'read_concepts', 'cli_register',
-           'smollm2_gguf', 'free_port', 'llama_server']
+           'sense_problems', 'Sense', 'answer_senses', 'topup_schema', 'parse_topup', 'TopUp', 'make_client',
+           'public_url', 'response_format', 'LLMUnavailable', 'LLMRejected', 'Reply', 'feedback_for', 'Generation',
+           'CorefGenerator', 'Conversation', 'cache_key', 'cache_file', 'as_concepts', 'BatchResult', 'generate_batch',
+           'to_corefconcept', 'read_concepts', 'cli_register', 'smollm2_gguf', 'free_port', 'llama_server']
 
 # %% ../nbs/04_llm.ipynb #219601e5
 log = logging.getLogger(__name__)
@@ -99,30 +99,38 @@ def build_messages(target: str, category: str, n_coref: int = 15, n_retain: int 
     return [{'role': 'system', 'content': system_prompt(n_coref, n_retain)}, {'role': 'user', 'content': user}]
 
 # %% ../nbs/04_llm.ipynb #26e1f2bb
+def _item_list(n: int, max_chars: int | None = None) -> dict:
+    "Schema of a list of exactly `n` `{'text', 'certainty'}` items."
+    text = {'type': 'string'} if max_chars is None else {'type': 'string', 'minLength': 1, 'maxLength': max_chars}
+    return {'type': 'array', 'minItems': n, 'maxItems': n,
+            'items': {'type': 'object', 'additionalProperties': False, 'required': ['text', 'certainty'],
+                      'properties': {'text': text, 'certainty': {'type': 'string', 'enum': list(LEVELS)}}}}
+
 def response_schema(n_coref: int = 15, n_retain: int = 15, max_senses: int = 4, max_chars: int | None = None) -> dict:
     "JSON schema of an answer: a list of senses, each with exactly `n_coref` corefs and `n_retain` retains."
-    text = {'type': 'string'} if max_chars is None else {'type': 'string', 'minLength': 1, 'maxLength': max_chars}
-    def items(n): return {'type': 'array', 'minItems': n, 'maxItems': n,
-                          'items': {'type': 'object', 'additionalProperties': False, 'required': ['text', 'certainty'],
-                                    'properties': {'text': text, 'certainty': {'type': 'string', 'enum': list(LEVELS)}}}}
     sense_t = {'type': 'string'} if max_chars is None else {'type': 'string', 'maxLength': max_chars}
     sense = {'type': 'object', 'additionalProperties': False, 'required': ['sense', 'corefs', 'retains'],
-             'properties': {'sense': sense_t, 'corefs': items(n_coref), 'retains': items(n_retain)}}
+             'properties': {'sense': sense_t, 'corefs': _item_list(n_coref, max_chars), 'retains': _item_list(n_retain, max_chars)}}
     return {'type': 'object', 'additionalProperties': False, 'required': ['senses'],
             'properties': {'senses': {'type': 'array', 'minItems': 1, 'maxItems': max_senses, 'items': sense}}}
 
 # %% ../nbs/04_llm.ipynb #c20ae6bf
-def parse_answer(text: str | None) -> tuple[dict | None, list[str]]:
-    "Parse a reply's text into the answer dict; returns `(answer, problems)` with `answer` None when it is not usable JSON."
+def _parse_json(text: str | None) -> tuple[Any, list[str]]:
+    "The JSON value in a reply's text (Markdown fences and chatter around it tolerated), or None and the problem."
     if text is None or not str(text).strip(): return None, ['the answer is empty']
     s = str(text).strip()
     m = re.search(r'```(?:json)?\s*(.*?)```', s, flags=re.S)
     if m: s = m.group(1).strip()
     if not s.startswith('{') and '{' in s: s = s[s.index('{'):]
-    try: obj = json.loads(s, strict=False)   # strict=False: raw newlines inside strings (some grammars allow them)
+    try: return json.loads(s, strict=False), []   # strict=False: raw newlines inside strings (some grammars allow them)
     except json.JSONDecodeError as e:
-        try: obj, _ = json.JSONDecoder(strict=False).raw_decode(s)   # valid JSON followed by chatter
+        try: return json.JSONDecoder(strict=False).raw_decode(s)[0], []   # valid JSON followed by chatter
         except json.JSONDecodeError: return None, [f'the answer is not valid JSON ({e.msg}, character {e.pos})']
+
+def parse_answer(text: str | None) -> tuple[dict | None, list[str]]:
+    "Parse a reply's text into the answer dict; returns `(answer, problems)` with `answer` None when it is not usable JSON."
+    obj, probs = _parse_json(text)
+    if probs: return None, probs
     if isinstance(obj, list): obj = {'senses': obj}
     if not isinstance(obj, dict): return None, ['the answer is not a JSON object']
     if 'senses' not in obj and {'corefs', 'retains'} <= set(obj): obj = {'senses': [obj]}
@@ -160,6 +168,7 @@ class Sense:
     corefs: list[tuple[str, str]]
     retains: list[tuple[str, str]]
     problems: list[str]
+    named: bool = True       # False when the sense has no usable label (missing or repeated): only a full re-ask can fix that
     @property
     def ok(self) -> bool: return not self.problems
 
@@ -171,7 +180,7 @@ def answer_senses(target: str, answer: dict, n_coref: int = 15, n_retain: int = 
     out, labels = [], []
     for i, s in enumerate(raw):
         probs = []
-        if not isinstance(s, dict): out.append(Sense(f'{target} #{i+1}', [], [], ['sense is not a JSON object'])); continue
+        if not isinstance(s, dict): out.append(Sense(f'{target} #{i+1}', [], [], ['sense is not a JSON object'], False)); continue
         c, r = _items(s.get('corefs'), 'corefs', probs), _items(s.get('retains'), 'retains', probs)
         label = _ws(s.get('sense') or '').strip('() ')
         if asked: key = make_key(name, asked)
@@ -181,8 +190,96 @@ def answer_senses(target: str, answer: dict, n_coref: int = 15, n_retain: int = 
             if not label: probs.append(f'sense #{i+1} has no "sense" label although the answer has {len(raw)} senses')
             elif label.casefold() in labels: probs.append(f'sense label "{label}" is used twice')
             labels.append(label.casefold())
-        out.append(Sense(key, c, r, probs + sense_problems(key, c, r, n_coref, n_retain)))
+        named = not (len(raw) > 1 and not asked and (not label or labels.count(label.casefold()) > 1))
+        out.append(Sense(key, c, r, probs + sense_problems(key, c, r, n_coref, n_retain), named))
     return out
+
+# %% ../nbs/04_llm.ipynb #a7c31e02
+_ROLES = ('corefs', 'retains')
+
+def _fold(t: str) -> str: return _ws(t).casefold()
+
+def topup_schema(n_coref: int, n_retain: int, max_chars: int | None = None) -> dict:
+    "JSON schema of a top-up reply: exactly `n_coref` more corefs and `n_retain` more retains (a list of 0 is left out)."
+    props = {role: _item_list(n, max_chars) for role, n in zip(_ROLES, (n_coref, n_retain)) if n > 0}
+    return {'type': 'object', 'additionalProperties': False, 'required': list(props), 'properties': props}
+
+def parse_topup(text: str | None, n_coref: int, n_retain: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
+    "Read a top-up reply into `(corefs, retains, problems)`; the problems say what did not match the request."
+    obj, probs = _parse_json(text)
+    if probs: return [], [], probs
+    if not isinstance(obj, dict) or not set(_ROLES) & set(obj): return [], [], ['the reply is not a JSON object with "corefs" and "retains"']
+    out = {}
+    for role, n in zip(_ROLES, (n_coref, n_retain)):
+        if role not in obj: out[role] = []; probs += [f'"{role}" is missing'] if n else []; continue
+        out[role] = _items(obj[role], role, probs)
+        if len(out[role]) != n: probs.append(f'{role}: {len(out[role])} items, asked for {n}')
+    return out['corefs'], out['retains'], probs
+
+class TopUp:
+    "The items kept so far for sense `key`: `admit` adds valid new ones (recording what it drops), `request` asks for the rest."
+    def __init__(self, key: str, n_coref: int = 15, n_retain: int = 15):
+        self.key, self.want = key, {'corefs': n_coref, 'retains': n_retain}
+        self.items: dict[str, list[tuple[str, str]]] = {'corefs': [], 'retains': []}
+        self.banned: set[str] = set()       # folded texts once given as both coref and retain
+        self.dropped: list[dict] = []       # {'round', 'role', 'text', 'certainty', 'reason'}
+
+    def admit(self, corefs: Sequence[tuple[str, str]], retains: Sequence[tuple[str, str]], round: int = 0) -> int:
+        "Add the valid, new items of `corefs` and `retains` up to the wanted counts; returns how many were added."
+        target = {_fold(self.key), _fold(parse_key(self.key)[0])}
+        listed = {role: {_fold(t) for t, _ in self.items[role]} for role in _ROLES}
+        cand, drops = {role: [] for role in _ROLES}, []
+        for role, new, other in (('corefs', corefs, 'retains'), ('retains', retains, 'corefs')):
+            seen = set()
+            for t, c in new:
+                t, f, lvl = _ws(t), _fold(t), normalize_level(c)
+                why = ('empty' if not f else f'unknown certainty {c!r}' if lvl is None else
+                       'contains U+FFFD (a character lost in decoding)' if '\ufffd' in t else
+                       'the target itself' if role == 'retains' and f in target else
+                       f'already a {role[:-1]}' if f in listed[role] else f'already a {other[:-1]}' if f in listed[other] else
+                       'was both a coref and a retain' if f in self.banned else f'repeats an earlier {role[:-1]}' if f in seen else None)
+                if why: drops.append((role, t, c, why))
+                else: seen.add(f); cand[role].append((t, lvl))
+        both = {_fold(t) for t, _ in cand['corefs']} & {_fold(t) for t, _ in cand['retains']}
+        self.banned |= both
+        added = 0
+        for role in _ROLES:
+            ok = [x for x in cand[role] if _fold(x[0]) not in both]
+            drops += [(role, t, c, 'both a coref and a retain') for t, c in cand[role] if _fold(t) in both]
+            room = max(self.want[role] - len(self.items[role]), 0)
+            self.items[role] += ok[:room]; added += len(ok[:room])
+            drops += [(role, t, c, f'more than the {self.want[role]} wanted') for t, c in ok[room:]]
+        self.dropped += [{'round': round, 'role': r, 'text': t, 'certainty': c, 'reason': w} for r, t, c, w in drops]
+        return added
+
+    @property
+    def missing(self) -> tuple[int, int]:
+        "How many more corefs and retains are wanted."
+        return tuple(max(self.want[r] - len(self.items[r]), 0) for r in _ROLES)
+
+    def problems(self) -> list[str]:
+        "The checks of a full answer (`sense_problems`) on the items kept so far."
+        return sense_problems(self.key, self.items['corefs'], self.items['retains'], self.want['corefs'], self.want['retains'])
+
+    def sense(self, extra_problems: Sequence[str] = ()) -> Sense:
+        "The merged sense, each list ordered by certainty from Very High to Very Low (stable), with its problems."
+        order = lambda xs: sorted(xs, key=lambda x: LEVELS.index(x[1]))
+        probs = self.problems()
+        return Sense(self.key, order(self.items['corefs']), order(self.items['retains']), probs + (list(extra_problems) if probs else []))
+
+    def request(self) -> str:
+        "The follow-up message: the items kept so far and exactly how many more of each list are wanted."
+        k, j = self.missing
+        def block(role):
+            xs = self.items[role]
+            return f'{role.capitalize()} kept so far ({len(xs)}):\n' + ('\n'.join(f'- {t}' for t, _ in xs) or '(none)')
+        ask = ' and '.join(f'exactly {n} more {role if n > 1 else role[:-1]}' for role, n in zip(_ROLES, (k, j)) if n)
+        shape = ', '.join(f'"{role}": [{n} item{"s" if n > 1 else ""}]' for role, n in zip(_ROLES, (k, j)) if n)
+        name = parse_key(self.key)[0]
+        return (f'Some items of your answer for "{self.key}" were repeated, empty, in both lists or the target itself, '
+                f'so they were dropped. The valid items are kept:\n{block("corefs")}\n{block("retains")}\n'
+                f'Now give {ask}, each different from every item listed above' + (f' and no retain "{name}" itself' if j else '') +
+                f'. Reply with one JSON object {{{shape}}}, each item {{"text": "...", "certainty": "<level>"}}.')
 
 # %% ../nbs/04_llm.ipynb #d0a3d77e
 def make_client(base_url: str | None = None, api_key: str | None = None, timeout: float = 120.,
@@ -216,6 +313,9 @@ def response_format(mode: str, schema: dict) -> dict | None:
 class LLMUnavailable(CrceError):
     "The server kept failing (rate limits, 5xx, timeouts) after all retries."
 
+class LLMRejected(CrceError):
+    "The server rejected a request (400/422) for a reason other than the output format, e.g. an exceeded context window."
+
 @dataclass
 class Reply:
     "One answer of the model: raw text, refusal, finish reason, the senses read from it and the problems found."
@@ -224,6 +324,7 @@ class Reply:
     finish_reason: str | None = None
     senses: list[Sense] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)   # answer-level problems (unparseable, truncated, refused)
+    topup: str | None = None                            # the key of the sense a top-up reply was asked for; None: a full answer
     @property
     def all_problems(self) -> list[str]:
         return self.problems + [f'{s.key}: {p}' for s in self.senses for p in s.problems]
@@ -254,6 +355,7 @@ class Generation:
     structured: str = 'none'
     n_coref: int = 15
     n_retain: int = 15
+    topups: list[dict] = field(default_factory=list)   # per topped-up sense: {'key', 'rounds', 'ok', 'dropped': [...], 'problems': [...]}
     @property
     def ok(self) -> bool: return bool(self.entries) and not self.failures
     @property
@@ -277,25 +379,32 @@ class CorefGenerator:
                  max_tokens: int | None = 4096, max_reasks: int = 2, max_retries: int = 5, backoff: float = 1.,
                  max_backoff: float = 60., timeout: float = 120., seed: int | None = None, client: Any = None,
                  http_client: Any = None, sleep: Callable[[float], None] = time.sleep, extra_body: dict | None = None,
-                 max_chars: int | None = None):
+                 max_chars: int | None = None, top_up: bool = True, max_topups: int = 6):
         if structured != 'auto': response_format(structured, {})   # validates the name
-        if max_reasks < 0 or max_retries < 0: raise CrceError("max_reasks and max_retries must be >= 0")
+        if max_reasks < 0 or max_retries < 0 or max_topups < 0: raise CrceError("max_reasks, max_retries and max_topups must be >= 0")
         self.client = client or make_client(base_url, api_key, timeout, http_client)
         self.model, self.base_url, self.structured = model, public_url(base_url or str(self.client.base_url)), structured
         self.mode = 'json_schema' if structured == 'auto' else structured
         self.n_coref, self.n_retain, self.temperature, self.max_tokens = n_coref, n_retain, temperature, max_tokens
         self.max_reasks, self.max_retries, self.backoff, self.max_backoff = max_reasks, max_retries, backoff, max_backoff
         self.seed, self.sleep, self.extra_body = seed, sleep, extra_body
-        self.schema = response_schema(n_coref, n_retain, max_chars=max_chars)
+        self.schema, self.max_chars = response_schema(n_coref, n_retain, max_chars=max_chars), max_chars
+        self.top_up, self.max_topups = top_up, max_topups
         self._lock, self.n_calls = threading.Lock(), 0
 
     def __repr__(self): return f"CorefGenerator(model={self.model!r}, base_url={self.base_url!r}, structured={self.structured!r})"
 
-    def _request(self, messages: list[dict], mode: str) -> Any:
+    @property
+    def topups(self) -> int:
+        "The top-up rounds a failing sense may get: `max_topups`, or 0 when `top_up` is off."
+        return self.max_topups if self.top_up else 0
+
+    def _request(self, messages: list[dict], mode: str, schema: dict | None = None, seed_offset: int = 0) -> Any:
         kw = dict(model=self.model, messages=messages)
-        if (rf := response_format(mode, self.schema)) is not None: kw['response_format'] = rf
+        if (rf := response_format(mode, self.schema if schema is None else schema)) is not None: kw['response_format'] = rf
         for k in ('temperature', 'max_tokens', 'seed', 'extra_body'):
             if getattr(self, k) is not None: kw[k] = getattr(self, k)
+        if self.seed is not None: kw['seed'] = self.seed + seed_offset
         with self._lock: self.n_calls += 1
         return self.client.chat.completions.create(**kw)
 
@@ -307,12 +416,12 @@ class CorefGenerator:
         except ValueError: pass
         return d
 
-    def chat(self, messages: list[dict]) -> Reply:
-        "Send `messages`; retry with backoff on 429/5xx/timeouts; step down the structured mode on 400/422 when 'auto'."
+    def chat(self, messages: list[dict], schema: dict | None = None, seed_offset: int = 0) -> Reply:
+        "Send `messages` (answer `schema`, default the full answer's); retry on 429/5xx/timeouts; step down the structured mode on 400/422 when 'auto'."
         attempt = 0
         while True:
             mode = self.mode
-            try: resp = self._request(messages, mode)
+            try: resp = self._request(messages, mode, schema, seed_offset)
             except (openai.BadRequestError, openai.UnprocessableEntityError, openai.InternalServerError) as e:
                 if self.structured == 'auto' and mode != 'none' and _about_format(e):
                     nxt = STRUCTURED_MODES[STRUCTURED_MODES.index(mode) + 1]
@@ -321,7 +430,7 @@ class CorefGenerator:
                         if self.mode == mode: self.mode = nxt
                     continue
                 if isinstance(e, openai.InternalServerError): err = e   # a plain 5xx: retried below
-                else: raise CrceError(f"the server rejected the request ({e.status_code}): {_short(e)}") from None
+                else: raise LLMRejected(f"the server rejected the request ({e.status_code}): {_short(e)}") from None
             except openai.AuthenticationError as e:
                 raise CrceError(f"authentication failed ({e.status_code}): check OPENAI_API_KEY or api_key") from None
             except openai.NotFoundError as e:
@@ -351,12 +460,15 @@ class CorefGenerator:
         return Conversation(self, target, _check_category(category))
 
     def generate(self, target: str, category: str) -> Generation:
-        "Ask for `target`'s lists, re-asking with the problems at most `max_reasks` times; failures are reported, not dropped."
+        "Ask for `target`'s lists, re-ask at most `max_reasks` times, then top up each failing sense; failures are reported, not dropped."
         conv = self.conversation(target, category)
         reply = conv.send()
         for _ in range(self.max_reasks):
             if reply.ok: break
             reply = conv.send(feedback_for(reply, self.n_coref, self.n_retain))
+        if self.topups:
+            for i, s in enumerate(reply.senses):
+                if not s.ok and s.named: conv.top_up(i, self.topups)
         return conv.result()
 
 def _about_format(e: Exception) -> bool:
@@ -376,52 +488,94 @@ class Conversation:
     def __init__(self, gen: CorefGenerator, target: str, category: str):
         self.gen, self.target, self.category = gen, _ws(target), category
         self.messages = build_messages(self.target, category, gen.n_coref, gen.n_retain)
-        self.replies: list[Reply] = []
+        self.replies: list[Reply] = []                       # every reply, full answers and top-ups, in order
+        self.topups: dict[int, tuple[Sense, dict]] = {}     # sense index in `last` -> (topped-up sense, its record)
+
+    def _ask(self, content: str | None, schema: dict | None = None, topup: str | None = None) -> Reply:
+        if content is not None: self.messages.append({'role': 'user', 'content': str(content)})
+        try: r = self.gen.chat(self.messages, schema, len(self.replies) if topup else 0)   # top-ups: a new seed each round
+        except CrceError:
+            if content is not None: self.messages.pop()     # the history holds only rounds that were answered
+            raise
+        r.topup = topup
+        self.messages.append({'role': 'assistant', 'content': r.content if r.content is not None else (r.refusal or '')})
+        self.replies.append(r)
+        return r
 
     def send(self, feedback: str | None = None) -> Reply:
-        "Append `feedback` (if any) as a user message, get the model's answer, check it and keep both in the history."
+        "Append `feedback` (if any) as a user message, get the model's full answer, check it and keep both in the history."
         if feedback is not None:
             if not self.replies: raise CrceError("send the first request before any feedback")
-            self.messages.append({'role': 'user', 'content': str(feedback)})
         elif self.replies: raise CrceError("feedback is needed for a further round")
-        r = self.gen.chat(self.messages)
-        self.messages.append({'role': 'assistant', 'content': r.content if r.content is not None else (r.refusal or '')})
+        r = self._ask(feedback)
         if not r.problems:
             ans, probs = parse_answer(r.content)
             if ans is None: r.problems += probs
             else: r.senses = answer_senses(self.target, ans, self.gen.n_coref, self.gen.n_retain)
             if ans is not None and parse_key(self.target)[1] and len(ans['senses']) > 1:
                 r.problems.append(f'{len(ans["senses"])} senses given, but only the meaning "{parse_key(self.target)[1]}" was asked for (the first was used)')
-        self.replies.append(r)
+        self.topups = {}                                     # a new full answer supersedes earlier top-ups
         return r
 
     @property
-    def last(self) -> Reply | None: return self.replies[-1] if self.replies else None
+    def last(self) -> Reply | None:
+        "The latest full answer (top-up replies are not full answers)."
+        return next((r for r in reversed(self.replies) if r.topup is None), None)
 
-    def result(self) -> Generation:
-        "The `Generation` from the latest reply: its valid senses as entries, everything else as failures."
+    def top_up(self, i: int, max_rounds: int | None = None) -> Sense:
+        "Repair sense `i` of the latest answer: keep its valid items, then ask only for the missing ones, at most `max_rounds` times."
         r, g = self.last, self.gen
         if r is None: raise CrceError("nothing was asked yet")
-        ok = [s for s in r.senses if s.ok]
+        s = r.senses[i]
+        if not s.named: raise CrceError(f"{s.key}: the sense has no usable label; a top-up cannot fix that, re-ask instead")
+        n = g.max_topups if max_rounds is None else max_rounds
+        tu = TopUp(s.key, g.n_coref, g.n_retain)
+        tu.admit(s.corefs, s.retains)
+        rec = {'key': s.key, 'rounds': 0, 'ok': False, 'dropped': tu.dropped, 'problems': []}
+        while tu.problems() and any(tu.missing) and rec['rounds'] < n:
+            rec['rounds'] += 1
+            k, j = tu.missing
+            try: rep = self._ask(tu.request(), topup_schema(k, j, g.max_chars), topup=s.key)
+            except LLMRejected as e:                         # e.g. the context window is full: this sense stops here
+                rec['problems'].append(f"round {rec['rounds']}: {e}"); rec['rounds'] -= 1; break
+            if not rep.problems:
+                c, rr, probs = parse_topup(rep.content, k, j)
+                rep.problems += probs
+                tu.admit(c, rr, rec['rounds'])
+            rec['problems'] += [f"round {rec['rounds']}: {p}" for p in rep.problems]
+        extra = ([f"still incomplete after {rec['rounds']} top-up round(s) ({len(tu.dropped)} items dropped, see `topups`)"] if rec['rounds'] else []) + \
+                [p for p in rec['problems'] if 'rejected the request' in p]
+        out = tu.sense(extra)
+        rec['ok'] = out.ok
+        self.topups[i] = (out, rec)
+        return out
+
+    def result(self) -> Generation:
+        "The `Generation` from the latest full answer and its top-ups: valid senses as entries, everything else as failures."
+        r, g = self.last, self.gen
+        if r is None: raise CrceError("nothing was asked yet")
+        senses = [self.topups[i][0] if i in self.topups else s for i, s in enumerate(r.senses)]
         entries = [{'key': s.key, 'category': self.category, 'corefs': [list(x) for x in s.corefs],
-                    'retains': [list(x) for x in s.retains]} for s in ok]
-        failures = [{'key': s.key, 'problems': s.problems} for s in r.senses if not s.ok]
+                    'retains': [list(x) for x in s.retains]} for s in senses if s.ok]
+        failures = [{'key': s.key, 'problems': s.problems} for s in senses if not s.ok]
         if r.problems or not r.senses: failures.insert(0, {'key': self.target, 'problems': r.problems or ['no senses']})
         return Generation(self.target, self.category, g.model, PROMPT_VERSION, _now(), entries, failures,
-                          [dict(m) for m in self.messages[1:]], [x.content for x in self.replies], g.mode, g.n_coref, g.n_retain)
+                          [dict(m) for m in self.messages[1:]], [x.content for x in self.replies], g.mode, g.n_coref, g.n_retain,
+                          [rec for _, (_, rec) in sorted(self.topups.items())])
 
 # %% ../nbs/04_llm.ipynb #42a1cc11
 def cache_key(model: str, target: str, category: str, n_coref: int = 15, n_retain: int = 15,
-              prompt_version: str = PROMPT_VERSION) -> str:
-    "The cache key of one generation: a hash of model, prompt version, target, category and list lengths."
-    return hash_json({'model': model, 'prompt_version': prompt_version, 'target': _ws(target),
-                      'category': category, 'n_coref': n_coref, 'n_retain': n_retain})
+              prompt_version: str = PROMPT_VERSION, topups: int = 0) -> str:
+    "The cache key of one generation: a hash of model, prompt version, target, category, list lengths and top-up rounds (if any)."
+    d = {'model': model, 'prompt_version': prompt_version, 'target': _ws(target), 'category': category, 'n_coref': n_coref, 'n_retain': n_retain}
+    if topups: d['topups'] = topups      # left out when 0, so the keys of generations made without top-ups stay what they were
+    return hash_json(d)
 
 def _slug(s: str) -> str: return re.sub(r'[^a-z0-9]+', '-', s.lower()).strip('-')[:40] or 'concept'
 
 def cache_file(cache_dir: str | os.PathLike, gen: CorefGenerator, target: str, category: str) -> Path:
     "The cache file of `target` for `gen`: `<cache_dir>/<slug>-<key[:16]>.json`."
-    k = cache_key(gen.model, target, category, gen.n_coref, gen.n_retain)
+    k = cache_key(gen.model, target, category, gen.n_coref, gen.n_retain, topups=gen.topups)
     return Path(cache_dir) / f'{_slug(target)}-{k[:16]}.json'
 
 # %% ../nbs/04_llm.ipynb #ce2c2a1c
@@ -496,7 +650,7 @@ def to_corefconcept(generations: Iterable[Generation], n_train: int = 10, seed: 
     concepts, seen, history, failures = [], set(), {}, []
     for g in gens:
         history[g.target] = {'category': g.category, 'model': g.model, 'prompt_version': g.prompt_version, 'date': g.date,
-                             'structured': g.structured, 'rounds': g.rounds, 'raw': g.raw, 'history': g.history}
+                             'structured': g.structured, 'rounds': g.rounds, 'raw': g.raw, 'history': g.history, 'topups': g.topups}
         failures += [dict(f, target=g.target) for f in g.failures]
         for e in g.entries:
             if e['key'] in seen: failures.append({'target': g.target, 'key': e['key'], 'problems': ['key generated twice (kept the first)']}); continue
@@ -536,7 +690,7 @@ def _generate_cmd(args) -> int:
         if not key: raise CrceError(f"environment variable {args.api_key_env} (from --api-key-env) is not set")
     gen = CorefGenerator(model=args.model, base_url=args.base_url, api_key=key, structured=args.structured, temperature=args.temperature,
                          max_tokens=args.max_tokens, max_reasks=args.max_reasks, max_retries=args.max_retries, timeout=args.timeout,
-                         max_chars=args.max_chars)
+                         max_chars=args.max_chars, top_up=args.max_topups > 0, max_topups=args.max_topups)
     cache = None if args.no_cache else Path(args.cache or str(out) + '.cache')
     b = generate_batch(gen, concepts, cache, workers=args.workers, progress=not args.quiet, retry_failed=args.retry_failed)
     ds = to_corefconcept(b.generations, n_train=args.n_train, seed=args.seed, base_url=args.base_url)
@@ -561,6 +715,8 @@ def cli_register(subparsers) -> None:
     p.add_argument('--retry-failed', action='store_true', help='ask again for cached concepts that failed validation')
     p.add_argument('--workers', type=int, default=4, help='concurrent requests')
     p.add_argument('--max-reasks', type=int, default=2, help='re-asks per concept when an answer fails the checks')
+    p.add_argument('--max-topups', type=int, default=0, metavar='N',
+                   help='after the re-asks, up to N top-up rounds per failing sense that keep its valid items and ask only for the missing ones (default 0: off)')
     p.add_argument('--max-retries', type=int, default=5, help='retries on rate limits, server errors and timeouts')
     p.add_argument('--max-tokens', type=int, default=4096)
     p.add_argument('--max-chars', type=int, default=None, help='longest text allowed by the JSON schema (small local models)')

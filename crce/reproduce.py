@@ -4,13 +4,13 @@
 
 # %% ../nbs/32_reproduce.ipynb #9fb80f9d
 from __future__ import annotations
-import json, time
+import json, shutil, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 import numpy as np
 import pandas as pd
-from .core import CrceError, atomic_path, atomic_write, dump_json, write_run_record, sha256_file, hash_json
+from .core import CrceError, atomic_path, atomic_write, dump_json, write_run_record, sha256_file
 from .evaluate import slug
 
 # %% auto #0
@@ -47,7 +47,7 @@ def table_runs(table: str, methods: Sequence[str] | None = None, grid: Sequence[
         runs = [RunSpec('original')]
         for M in grid:
             for N in grid:
-                runs.append(RunSpec('crce') if (M, N) == DEFAULT_MN else RunSpec(f'crce-M{M}-N{N}', 'crce', dict(M=int(M), N=int(N))))
+                runs.append(_spec('crce') if (M, N) == DEFAULT_MN else RunSpec(f'crce-M{M}-N{N}', 'crce', dict(M=int(M), N=int(N))))
         return runs
     if grid is not None: raise CrceError("--grid is for table7 only")
     ms = list(methods) if methods is not None else list(TABLE1_METHODS if table == 'table1' else TABLE6_METHODS)
@@ -119,10 +119,9 @@ def _erasure_settings(spec: RunSpec, settings: dict) -> dict:
     return {**settings['erase'], **spec.overrides}
 
 def _check_manifest(d: Path, spec: RunSpec, concept, seed: int, preset: str, overrides: dict):
-    from crce.train import method_config
-    from dataclasses import asdict
+    from crce.train import method_config, effective_settings
     man = json.loads((d/'manifest.json').read_text())
-    want = asdict(method_config(spec.method, preset, **overrides))
+    want = effective_settings(method_config(spec.method, preset, **overrides))
     got = man.get('config', {})
     diff = sorted(k for k in want if json.dumps(want[k]) != json.dumps(got.get(k)))
     if man.get('concept') != concept.key or int(man.get('seed', -1)) != int(seed) or diff:
@@ -156,8 +155,8 @@ def run_one(backbone, judge, concept, spec: RunSpec, seed: int, out_dir, setting
                         method=spec.label, out_dir=d/'eval', template=template, fingerprint=fp, progress=progress, **settings['sampling'])
     finally:
         if restore is not None:
-            from crce.train import _copy_into
-            _copy_into(backbone, restore)
+            from crce.train import put_params
+            put_params(backbone, restore)
 
 # %% ../nbs/32_reproduce.ipynb #9b9a3307
 def collect(plan: pd.DataFrame, runs: Sequence[RunSpec]) -> pd.DataFrame:
@@ -207,17 +206,16 @@ def balanced_figure(m_all: pd.DataFrame, labels: Sequence[str], title: str, path
 # %% ../nbs/32_reproduce.ipynb #52294bcb
 def report(results: pd.DataFrame, table: str, runs: Sequence[RunSpec], out_dir, model_label: str, paper: bool = False,
            name: str | None = None, grid_concept: str | None = None, images_root=None) -> dict:
-    "Write `table`'s Markdown/CSV table, per-seed table, balanced-score figure and an image grid under `out_dir`; return the frames."
+    "Write `table`'s Markdown/CSV table, per-seed table, per-concept metrics, balanced-score figure and an image grid under `out_dir`; return the frames and `files` written."
     import matplotlib.pyplot as plt
     from crce.evaluate import metrics, table1, table7, markdown_table, image_grid
     out_dir, name = Path(out_dir), name or table
     labels = [r.label for r in runs if r.label in set(results.method)]
     judge = ', '.join(dict.fromkeys(results.judge.astype(str)))
-    n_c, seeds = results.concept.nunique(), sorted(results.run.unique())
+    n_c, seeds = results.concept.nunique(), sorted(int(s) for s in results.run.unique())
     what = f"{model_label}; judge {judge}; {n_c} concepts x {len(seeds)} seed(s) {seeds}"
     mcat = metrics(results, level='category')
     mall = metrics(results, level='all')
-    files = {}
     if table == 'table7':
         sub = results[results.method.isin(labels) & results.M.notna()]
         m7 = metrics(sub, level='all', keys=('method', 'judge', 'M', 'N'))
@@ -232,13 +230,18 @@ def report(results: pd.DataFrame, table: str, runs: Sequence[RunSpec], out_dir, 
     st = seed_table(results, labels)
     atomic_write(out_dir/f'{name}_seeds.md', markdown_table(st, f"{name}, mean ± sd across seeds (each seed averaged over concepts): {what}."))
     with atomic_path(out_dir/f'{name}_metrics.csv') as tmp: pd.concat([mall, mcat], ignore_index=True).to_csv(tmp, index=False)
+    keys = ('method', 'judge') + (('M', 'N') if table == 'table7' else ())
+    mcon = metrics(results[results.method.isin(labels)], level='concept', keys=keys, units=['concept'])   # each concept's images over all seeds
+    with atomic_path(out_dir/f'{name}_concepts.csv') as tmp: mcon.to_csv(tmp, index=False)
     fig = balanced_figure(mall, labels, f"{name}: {what}", out_dir/f'{name}_balanced'); plt.close(fig)
+    files = [out_dir/f for f in (f'{name}.md', f'{name}.csv', f'{name}_seeds.md', f'{name}_metrics.csv', f'{name}_concepts.csv', f'{name}_balanced.png', f'{name}_balanced.svg')]
     if images_root is not None:
         c = grid_concept or results.concept.iloc[0]
+        files += [out_dir/f'{name}_grid_{slug(c)}.png', out_dir/f'{name}_grid_{slug(c)}.svg']
         fig = image_grid(results[results.run == seeds[0]], c, images_root, methods=labels, per_group=2,
                          path=out_dir/f'{name}_grid_{slug(c)}', title=f"{model_label}: '{c}', seed {seeds[0]}, by method; verdicts by {judge}")
         plt.close(fig)
-    return dict(table=t, seeds=st, metrics_all=mall, metrics_category=mcat)
+    return dict(table=t, seeds=st, metrics_all=mall, metrics_category=mcat, metrics_concept=mcon, files=[f for f in files if f.exists()])
 
 # %% ../nbs/32_reproduce.ipynb #512342f8
 def _fixed_settings(table_settings: dict) -> dict:
@@ -304,11 +307,14 @@ def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, categor
     label = f"mini world (MiniLM + 16x16 UNet, not Stable Diffusion)" if model == 'mini' else f"{getattr(backbone, 'name', model)}"
     rep = report(results, table, runs, out/'tables', label, paper=paper, name=name, images_root=out,
                  grid_concept='dog' if 'dog' in set(results.concept) else None)
-    if report_dir is not None:
-        report(results, table, runs, report_dir, label, paper=paper, name=name, images_root=out,
-               grid_concept='dog' if 'dog' in set(results.concept) else None)
-    write_run_record(out, dict(table=table, runs=[r.label for r in runs], concepts=[c.key for c in cs], **fixed), seed=seeds,
-                     data_hash=ds.hash, name=f'run-{table}.json', seconds=round(time.time() - t0, 1), n_images=len(results))
+    record = dict(config=dict(table=table, runs=[r.label for r in runs], concepts=[c.key for c in cs], **fixed), seed=seeds,
+                  data_hash=ds.hash, seconds=round(time.time() - t0, 1), n_images=len(results))
+    write_run_record(out, name=f'run-{table}.json', **record)
+    if report_dir is not None:   # the same files, copied, with the run record beside them
+        rd = Path(report_dir); rd.mkdir(parents=True, exist_ok=True)
+        for f in rep['files']:
+            with atomic_path(rd/f.name) as tmp: shutil.copyfile(f, tmp)
+        write_run_record(rd, name=f'{name or table}.run.json', runs_dir=str(out), **record)
     return dict(results=results, plan=plan, out_dir=out, seconds=time.time() - t0, **rep)
 
 # %% ../nbs/32_reproduce.ipynb #9b5b3a55
@@ -336,7 +342,8 @@ def _cmd_reproduce(args) -> int:
     if isinstance(t.index, pd.MultiIndex): t = t.copy(); t.index = [' '.join(map(str, i)) for i in t.index]
     print(markdown_table(t))
     print(markdown_table(r['seeds']))
-    print(f"tables, figures and run record in {Path(args.out)/'tables'} ({r['seconds']:.0f} s)")
+    where = f"{Path(args.out)/'tables'}" + (f", copied to {args.report}" if args.report else '')
+    print(f"tables and figures in {where} ({r['seconds']:.0f} s)")
     return 0
 
 def cli_register(sub) -> None:

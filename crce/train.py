@@ -16,9 +16,10 @@ from .backbone import Backbone, encode_prompts, ddim_sample
 
 # %% auto #0
 __all__ = ['PARAM_SETS', 'PRESETS', 'METHODS', 'CRCE_FAMILY', 'select_params', 'swapped', 'EraseConfig', 'method_config',
-           'erasure_step', 'step_timestep', 'model_fingerprint', 'save_checkpoint', 'load_checkpoint', 'load_erasure',
-           'resolve_concept', 'certainty_weights', 'ap_vocabulary', 'ap_candidates', 'gumbel_pick', 'EraseResult',
-           'check_lists', 'erase', 'backbone_from_arg', 'cli_register']
+           'effective_settings', 'erasure_step', 'step_timestep', 'model_fingerprint', 'save_checkpoint',
+           'load_checkpoint', 'load_erasure', 'resolve_concept', 'certainty_weights', 'ap_vocabulary', 'kmeans_1d',
+           'ap_representatives', 'ap_candidates', 'gumbel_pick', 'EraseResult', 'put_params', 'check_lists', 'erase',
+           'backbone_from_arg', 'cli_register']
 
 # %% ../nbs/12_train.ipynb #cc050268
 def _in_attn2(n): return '.attn2.' in n
@@ -81,6 +82,7 @@ class EraseConfig:
     sphere_max_proposals: int = 100_000
     ap_vocab: object = 'wordfreq'     # 'wordfreq', a word list, or a path to a file with one concept per line
     ap_vocab_size: int = 3000
+    ap_pool: int = 1000               # AP: the nearest vocabulary words, among which ap_K representatives are chosen
     ap_K: int = 100
     ap_tau: float = 2.0
     ap_lr: float = 1e-2
@@ -105,7 +107,7 @@ METHODS: dict[str, dict] = {
     'crce-fixed':   dict(_CRCE, corefs='fixed'),
     'crce-sphere':  dict(_CRCE, corefs='sphere', **_FLAT),
     'crce-nocert':  dict(_CRCE, **_FLAT),
-    'realera':      dict(_CRCE, corefs='sphere', params='xattn-strict', coref_anchor='shared', **_FLAT),
+    'realera':      dict(_CRCE, corefs='sphere', M=10, N=2, params='xattn-strict', coref_anchor='shared', **_FLAT),  # M, N: RealEra's paper (CRCE App. B)
     'ap':           dict(params='xattn', corefs='adversarial'),
 }
 CRCE_FAMILY = ('crce', 'crce-fixed', 'crce-sphere', 'crce-nocert')
@@ -150,7 +152,15 @@ def _check_config(c: EraseConfig):
     if not 1 <= lo <= hi <= c.ddim_steps: raise CrceError(f"step_range {c.step_range} must lie within 1..ddim_steps={c.ddim_steps}")
     if not 0 <= c.certainty_noise <= 1: raise CrceError(f"certainty_noise must be in [0, 1], got {c.certainty_noise}")
     if c.corefs == 'adversarial' and (c.ap_K < 1 or c.ap_tau <= 0): raise CrceError(f"AP needs ap_K >= 1 and ap_tau > 0, got {c.ap_K}, {c.ap_tau}")
+    if c.corefs == 'adversarial' and c.ap_pool < c.ap_K: raise CrceError(f"AP needs ap_pool >= ap_K, got ap_pool={c.ap_pool}, ap_K={c.ap_K}")
     if c.checkpoint_every < 0: raise CrceError(f"checkpoint_every must be >= 0, got {c.checkpoint_every}")
+
+def effective_settings(cfg: EraseConfig) -> dict:
+    "The fields of `cfg` that change what its training does: AP's only for AP, the sphere sampler's only for sphere sampling."
+    d = asdict(cfg)
+    if cfg.corefs != 'adversarial': d = {k: v for k, v in d.items() if not k.startswith('ap_')}
+    if cfg.corefs != 'sphere': d = {k: v for k, v in d.items() if not k.startswith('sphere_')}
+    return d
 
 # %% ../nbs/12_train.ipynb #9b5dcc98
 def _unet(unet, x_t, t, ctx, batched: bool):
@@ -289,16 +299,39 @@ def ap_vocabulary(vocab='wordfreq', size: int = 3000, exclude: Sequence[str] = (
     if not out: raise CrceError("AP vocabulary is empty after filtering (need words of >= 3 letters other than the target)")
     return out
 
+def kmeans_1d(values: torch.Tensor, k: int, iters: int = 100) -> torch.Tensor:
+    "Centres of a deterministic one-dimensional k-means (Lloyd's algorithm) on `values`, started at evenly spaced quantiles."
+    v = values.double().flatten().sort().values
+    n = len(v)
+    if n == 0 or k < 1: raise CrceError(f"kmeans_1d needs values and k >= 1, got {n} values and k={k}")
+    k = min(k, n)
+    c = v[((torch.arange(k, dtype=torch.float64) + 0.5) * n / k).long().clamp(max=n - 1)].clone()
+    for _ in range(iters):
+        a = (v[:, None] - c[None]).abs().argmin(1)
+        s = torch.zeros(k, dtype=v.dtype).index_add_(0, a, v); m = torch.bincount(a, minlength=k)
+        new = torch.where(m > 0, s / m.clamp(min=1), c)
+        if torch.equal(new, c): break
+        c = new
+    return c.sort().values
+
+def ap_representatives(distances: torch.Tensor, K: int) -> list[int]:
+    "Indices of at most `K` representatives of `distances`: the entry nearest each 1-D k-means centre, in order of distance."
+    if len(distances) <= K: return distances.argsort().tolist()
+    centres = kmeans_1d(distances, K)
+    idx = (distances.double()[None] - centres[:, None]).abs().argmin(1).tolist()
+    return sorted(dict.fromkeys(idx), key=lambda i: float(distances[i]))
+
 @torch.no_grad()
-def ap_candidates(backbone: Backbone, target_emb: torch.Tensor, words: Sequence[str], K: int = 100, batch: int = 256):
-    "The `K` words nearest to the target by L2 on flattened embeddings: (words, embeddings (K, L, D), distances)."
-    d, embs = [], []
+def ap_candidates(backbone: Backbone, target_emb: torch.Tensor, words: Sequence[str], K: int = 100, pool: int = 1000,
+                  batch: int = 256):
+    "AP's candidates: the `pool` words nearest to the target by L2 on flattened embeddings, then `K` k-means representatives: (words, embeddings, distances)."
+    d = []
     for i in range(0, len(words), batch):
         e = encode_prompts(backbone, list(words[i:i+batch]))
         d.append((e.flatten(1).float() - target_emb.flatten().float()).norm(dim=1).cpu())
     d = torch.cat(d)
-    k = min(K, len(words))
-    idx = d.topk(k, largest=False).indices
+    near = d.topk(min(max(pool, K), len(words)), largest=False).indices
+    idx = near[ap_representatives(d[near], K)]
     chosen = [words[i] for i in idx.tolist()]
     return chosen, encode_prompts(backbone, chosen), d[idx]
 
@@ -322,17 +355,20 @@ class EraseResult:
     out_dir: Path | None = None
     def apply(self, target) -> None:
         "Put the erased parameters into a Backbone, pipeline or UNet."
-        _copy_into(target, self.params)
+        put_params(target, self.params)
     def restore(self, target) -> None:
         "Put the original parameters back (undo the erasure)."
-        _copy_into(target, self.original)
+        put_params(target, self.original)
     def __repr__(self):
         last = self.history[-1] if self.history else {}
         return (f"EraseResult({self.manifest['method']}/{self.manifest['preset']} on {self.manifest['concept']!r}: "
                 f"{len(self.history)} iterations, {len(self.params)} tensors, last loss {last.get('loss', float('nan')):.4g})")
 
-def _copy_into(target, tensors):
+def put_params(target, tensors: dict) -> None:
+    "Copy `tensors` (name -> tensor) into the same-named parameters of a Backbone, pipeline or UNet, in place."
     sd = dict(getattr(target, 'unet', target).named_parameters())
+    missing = [n for n in tensors if n not in sd]
+    if missing: raise CrceError(f"the model has no parameter {missing[0]!r} ({len(missing)} of {len(tensors)} names unknown)")
     with torch.no_grad():
         for n, v in tensors.items(): sd[n].copy_(v.to(sd[n].device, sd[n].dtype))
 
@@ -390,7 +426,7 @@ def erase(backbone: Backbone, concept, method: str = 'crce', preset: str = 'pape
     adv = adv_opt = None
     if cfg.corefs == 'adversarial':
         words = ap_vocabulary(cfg.ap_vocab, cfg.ap_vocab_size, exclude=[concept.key, prompt])
-        cand_words, cand_emb, _ = ap_candidates(backbone, target[0], words, cfg.ap_K)
+        cand_words, cand_emb, _ = ap_candidates(backbone, target[0], words, cfg.ap_K, cfg.ap_pool)
         adv = torch.zeros(len(cand_words), device=backbone.device, requires_grad=True)
         adv_opt = torch.optim.Adam([adv], lr=cfg.ap_lr)
     history, start = [], 0

@@ -34,3 +34,15 @@ def test_settings_pins_nbdev_toolchain():
     assert {'nbdev==2.4.14', 'execnb==0.1.18', 'fastcore==1.14.5'} <= set(dev)
     assert set(c['DEFAULT']['tst_flags'].split()) >= {'gpu', 'weights', 'apikey', 'slow'}
     assert not re.search(r'^\s*(import|from) pkg_resources', (ROOT / 'setup.py').read_text(), flags=re.M)
+
+def test_miniworld_criteria_script_reads_the_committed_figures(tmp_path):
+    "scripts/miniworld_criteria.py prints the mini world's four acceptance lines from figures/; a missing file is a one-line error."
+    import subprocess, sys
+    script = ROOT / 'scripts' / 'miniworld_criteria.py'
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    lines = [l.strip() for l in r.stdout.splitlines()[1:]]
+    assert len(lines) == 4 and all(l.startswith(('PASS', 'FAIL')) for l in lines), r.stdout
+    assert 'not Stable Diffusion' in r.stdout.splitlines()[0]
+    r = subprocess.run([sys.executable, str(script), '--figures', str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 1 and r.stderr.count('\n') == 1 and 'original_accuracy.csv not found' in r.stderr

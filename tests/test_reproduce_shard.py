@@ -39,7 +39,7 @@ def test_two_processes_split_the_concepts(tmp_path):
         assert (out/'runs'/'esd-x'/c/'seed0'/'erasure'/'erasure.safetensors').exists()
     t = pd.read_csv(out/'tables'/'table1.csv')
     assert set(t.method) == {'original', 'esd-x'} and set(t.category) == {'object', 'all'}
-    assert r.stdout.count('tables, figures and run record in') == 1      # only the main process reports
+    assert r.stdout.count('tables and figures in') == 1      # only the main process reports
     marks = {p: p.stat().st_mtime_ns for p in out.rglob('*.safetensors')}
     _launch(out)                                                       # resuming: nothing is retrained
     assert {p: p.stat().st_mtime_ns for p in out.rglob('*.safetensors')} == marks
