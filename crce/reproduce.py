@@ -139,17 +139,12 @@ def run_one(backbone, judge, concept, spec: RunSpec, seed: int, out_dir, setting
         if spec.method is not None:
             ed, ov = d/'erasure', _erasure_settings(spec, settings)
             f = ed/'erasure.safetensors'
-            if f.exists():
-                _check_manifest(ed, spec, concept, seed, settings['preset'], ov)
-                from safetensors import safe_open
-                with safe_open(str(f), 'pt') as st: names = list(st.keys())
-                params = dict(unet.named_parameters())
-                restore = {n: params[n].detach().clone() for n in names if n in params}
-                load_erasure(f, backbone)
-            else:   # snapshot first: an erasure stopped halfway must not leave its weights in the backbone
-                cfg = method_config(spec.method, settings['preset'], **ov)
-                restore = {n: p.detach().clone() for n, p in select_params(unet, cfg.params).items()}
-                erase(backbone, concept, method=spec.method, preset=settings['preset'], out_dir=ed, seed=seed, progress=progress, **ov)
+            cfg = method_config(spec.method, settings['preset'], **ov)
+            if f.exists(): _check_manifest(ed, spec, concept, seed, settings['preset'], ov)
+            # snapshot first: an erasure loaded, or stopped halfway, must not leave its weights in the backbone
+            restore = {n: p.detach().clone() for n, p in select_params(unet, cfg.params).items()}
+            if f.exists(): load_erasure(f, backbone)
+            else: erase(backbone, concept, method=spec.method, preset=settings['preset'], out_dir=ed, seed=seed, progress=progress, **ov)
             fp = sha256_file(f)
         return evaluate(backbone, judge, [concept], images_per_prompt=settings['images_per_prompt'], seed=SEED_STRIDE * int(seed),
                         method=spec.label, out_dir=d/'eval', template=template, fingerprint=fp, progress=progress, **settings['sampling'])
