@@ -267,9 +267,13 @@ class TopUp:
         probs = self.problems()
         return Sense(self.key, order(self.items['corefs']), order(self.items['retains']), probs + (list(extra_problems) if probs else []))
 
-    def request(self) -> str:
-        "The follow-up message: the items kept so far and exactly how many more of each list are wanted."
-        k, j = self.missing
+    def asking(self, spare: int = 0) -> tuple[int, int]:
+        "The counts a top-up request asks for: each missing count plus `spare` extra items (a list with nothing missing: 0)."
+        return tuple(n + spare if n else 0 for n in self.missing)
+
+    def request(self, spare: int = 0) -> str:
+        "The follow-up message: the items kept so far and exactly how many more of each list to give (`asking(spare)`)."
+        k, j = self.asking(spare)
         def block(role):
             xs = self.items[role]
             return f'{role.capitalize()} kept so far ({len(xs)}):\n' + ('\n'.join(f'- {t}' for t, _ in xs) or '(none)')
@@ -279,7 +283,8 @@ class TopUp:
         return (f'Some items of your answer for "{self.key}" were repeated, empty, in both lists or the target itself, '
                 f'so they were dropped. The valid items are kept:\n{block("corefs")}\n{block("retains")}\n'
                 f'Now give {ask}, each different from every item listed above' + (f' and no retain "{name}" itself' if j else '') +
-                f'. Reply with one JSON object {{{shape}}}, each item {{"text": "...", "certainty": "<level>"}}.')
+                f'. Reply with one JSON object {{{shape}}}, each item {{"text": "...", "certainty": "<level>"}}.' +
+                (' Give the extra items in case some are repeats: only the first new ones are kept.' if spare else ''))
 
 # %% ../nbs/04_llm.ipynb #d0a3d77e
 def make_client(base_url: str | None = None, api_key: str | None = None, timeout: float = 120.,
@@ -379,9 +384,12 @@ class CorefGenerator:
                  max_tokens: int | None = 4096, max_reasks: int = 2, max_retries: int = 5, backoff: float = 1.,
                  max_backoff: float = 60., timeout: float = 120., seed: int | None = None, client: Any = None,
                  http_client: Any = None, sleep: Callable[[float], None] = time.sleep, extra_body: dict | None = None,
-                 max_chars: int | None = None, top_up: bool = True, max_topups: int = 6):
+                 max_chars: int | None = None, top_up: bool = True, max_topups: int = 6, topup_spare: int = 0,
+                 topup_temperature: float | None = None):
         if structured != 'auto': response_format(structured, {})   # validates the name
-        if max_reasks < 0 or max_retries < 0 or max_topups < 0: raise CrceError("max_reasks, max_retries and max_topups must be >= 0")
+        for name, v in (('max_reasks', max_reasks), ('max_retries', max_retries), ('max_topups', max_topups), ('topup_spare', topup_spare)):
+            if v < 0: raise CrceError(f"{name} must be >= 0, got {v}")
+        if topup_temperature is not None and topup_temperature < 0: raise CrceError("topup_temperature must be >= 0")
         self.client = client or make_client(base_url, api_key, timeout, http_client)
         self.model, self.base_url, self.structured = model, public_url(base_url or str(self.client.base_url)), structured
         self.mode = 'json_schema' if structured == 'auto' else structured
@@ -389,7 +397,7 @@ class CorefGenerator:
         self.max_reasks, self.max_retries, self.backoff, self.max_backoff = max_reasks, max_retries, backoff, max_backoff
         self.seed, self.sleep, self.extra_body = seed, sleep, extra_body
         self.schema, self.max_chars = response_schema(n_coref, n_retain, max_chars=max_chars), max_chars
-        self.top_up, self.max_topups = top_up, max_topups
+        self.top_up, self.max_topups, self.topup_spare, self.topup_temperature = top_up, max_topups, topup_spare, topup_temperature
         self._lock, self.n_calls = threading.Lock(), 0
 
     def __repr__(self): return f"CorefGenerator(model={self.model!r}, base_url={self.base_url!r}, structured={self.structured!r})"
@@ -399,12 +407,14 @@ class CorefGenerator:
         "The top-up rounds a failing sense may get: `max_topups`, or 0 when `top_up` is off."
         return self.max_topups if self.top_up else 0
 
-    def _request(self, messages: list[dict], mode: str, schema: dict | None = None, seed_offset: int = 0) -> Any:
+    def _request(self, messages: list[dict], mode: str, schema: dict | None = None, seed_offset: int = 0,
+                 temperature: float | None = None) -> Any:
         kw = dict(model=self.model, messages=messages)
         if (rf := response_format(mode, self.schema if schema is None else schema)) is not None: kw['response_format'] = rf
         for k in ('temperature', 'max_tokens', 'seed', 'extra_body'):
             if getattr(self, k) is not None: kw[k] = getattr(self, k)
         if self.seed is not None: kw['seed'] = self.seed + seed_offset
+        if temperature is not None: kw['temperature'] = temperature
         with self._lock: self.n_calls += 1
         return self.client.chat.completions.create(**kw)
 
@@ -416,12 +426,12 @@ class CorefGenerator:
         except ValueError: pass
         return d
 
-    def chat(self, messages: list[dict], schema: dict | None = None, seed_offset: int = 0) -> Reply:
-        "Send `messages` (answer `schema`, default the full answer's); retry on 429/5xx/timeouts; step down the structured mode on 400/422 when 'auto'."
+    def chat(self, messages: list[dict], schema: dict | None = None, seed_offset: int = 0, temperature: float | None = None) -> Reply:
+        "Send `messages` (answer `schema`, default the full answer's; `temperature` overrides the generator's); retry on 429/5xx/timeouts; step down the structured mode on 400/422 when 'auto'."
         attempt = 0
         while True:
             mode = self.mode
-            try: resp = self._request(messages, mode, schema, seed_offset)
+            try: resp = self._request(messages, mode, schema, seed_offset, temperature)
             except (openai.BadRequestError, openai.UnprocessableEntityError, openai.InternalServerError) as e:
                 if self.structured == 'auto' and mode != 'none' and _about_format(e):
                     nxt = STRUCTURED_MODES[STRUCTURED_MODES.index(mode) + 1]
@@ -490,16 +500,21 @@ class Conversation:
         self.messages = build_messages(self.target, category, gen.n_coref, gen.n_retain)
         self.replies: list[Reply] = []                       # every reply, full answers and top-ups, in order
         self.topups: dict[int, tuple[Sense, dict]] = {}     # sense index in `last` -> (topped-up sense, its record)
+        self._base = len(self.messages)                      # the messages up to the latest full answer
 
     def _ask(self, content: str | None, schema: dict | None = None, topup: str | None = None) -> Reply:
         if content is not None: self.messages.append({'role': 'user', 'content': str(content)})
-        try: r = self.gen.chat(self.messages, schema, len(self.replies) if topup else 0)   # top-ups: a new seed each round
+        # a top-up request follows the latest full answer alone: it lists the kept items itself
+        sent = self.messages if topup is None else self.messages[:self._base] + self.messages[-1:]
+        temp = self.gen.topup_temperature if topup else None
+        try: r = self.gen.chat(sent, schema, len(self.replies) if topup else 0, temp)   # top-ups: a new seed each round
         except CrceError:
             if content is not None: self.messages.pop()     # the history holds only rounds that were answered
             raise
         r.topup = topup
         self.messages.append({'role': 'assistant', 'content': r.content if r.content is not None else (r.refusal or '')})
         self.replies.append(r)
+        if topup is None: self._base = len(self.messages)
         return r
 
     def send(self, feedback: str | None = None) -> Reply:
@@ -534,8 +549,8 @@ class Conversation:
         rec = {'key': s.key, 'rounds': 0, 'ok': False, 'dropped': tu.dropped, 'problems': []}
         while tu.problems() and any(tu.missing) and rec['rounds'] < n:
             rec['rounds'] += 1
-            k, j = tu.missing
-            try: rep = self._ask(tu.request(), topup_schema(k, j, g.max_chars), topup=s.key)
+            k, j = tu.asking(g.topup_spare)
+            try: rep = self._ask(tu.request(g.topup_spare), topup_schema(k, j, g.max_chars), topup=s.key)
             except LLMRejected as e:                         # e.g. the context window is full: this sense stops here
                 rec['problems'].append(f"round {rec['rounds']}: {e}"); rec['rounds'] -= 1; break
             if not rep.problems:
@@ -565,17 +580,18 @@ class Conversation:
 
 # %% ../nbs/04_llm.ipynb #42a1cc11
 def cache_key(model: str, target: str, category: str, n_coref: int = 15, n_retain: int = 15,
-              prompt_version: str = PROMPT_VERSION, topups: int = 0) -> str:
-    "The cache key of one generation: a hash of model, prompt version, target, category, list lengths and top-up rounds (if any)."
+              prompt_version: str = PROMPT_VERSION, topups: int = 0, topup_spare: int = 0) -> str:
+    "The cache key of one generation: a hash of model, prompt version, target, category, list lengths and top-up rounds and spares (if any)."
     d = {'model': model, 'prompt_version': prompt_version, 'target': _ws(target), 'category': category, 'n_coref': n_coref, 'n_retain': n_retain}
     if topups: d['topups'] = topups      # left out when 0, so the keys of generations made without top-ups stay what they were
+    if topups and topup_spare: d['topup_spare'] = topup_spare   # the spares change the top-up requests; left out when 0
     return hash_json(d)
 
 def _slug(s: str) -> str: return re.sub(r'[^a-z0-9]+', '-', s.lower()).strip('-')[:40] or 'concept'
 
 def cache_file(cache_dir: str | os.PathLike, gen: CorefGenerator, target: str, category: str) -> Path:
     "The cache file of `target` for `gen`: `<cache_dir>/<slug>-<key[:16]>.json`."
-    k = cache_key(gen.model, target, category, gen.n_coref, gen.n_retain, topups=gen.topups)
+    k = cache_key(gen.model, target, category, gen.n_coref, gen.n_retain, topups=gen.topups, topup_spare=gen.topup_spare)
     return Path(cache_dir) / f'{_slug(target)}-{k[:16]}.json'
 
 # %% ../nbs/04_llm.ipynb #ce2c2a1c
@@ -690,7 +706,8 @@ def _generate_cmd(args) -> int:
         if not key: raise CrceError(f"environment variable {args.api_key_env} (from --api-key-env) is not set")
     gen = CorefGenerator(model=args.model, base_url=args.base_url, api_key=key, structured=args.structured, temperature=args.temperature,
                          max_tokens=args.max_tokens, max_reasks=args.max_reasks, max_retries=args.max_retries, timeout=args.timeout,
-                         max_chars=args.max_chars, top_up=args.max_topups > 0, max_topups=args.max_topups)
+                         max_chars=args.max_chars, top_up=args.max_topups > 0, max_topups=args.max_topups,
+                         topup_spare=args.topup_spare, topup_temperature=args.topup_temperature)
     cache = None if args.no_cache else Path(args.cache or str(out) + '.cache')
     b = generate_batch(gen, concepts, cache, workers=args.workers, progress=not args.quiet, retry_failed=args.retry_failed)
     ds = to_corefconcept(b.generations, n_train=args.n_train, seed=args.seed, base_url=args.base_url)
@@ -715,8 +732,10 @@ def cli_register(subparsers) -> None:
     p.add_argument('--retry-failed', action='store_true', help='ask again for cached concepts that failed validation')
     p.add_argument('--workers', type=int, default=4, help='concurrent requests')
     p.add_argument('--max-reasks', type=int, default=2, help='re-asks per concept when an answer fails the checks')
-    p.add_argument('--max-topups', type=int, default=0, metavar='N',
-                   help='after the re-asks, up to N top-up rounds per failing sense that keep its valid items and ask only for the missing ones (default 0: off)')
+    p.add_argument('--max-topups', type=int, default=6, metavar='N',
+                   help='after the re-asks, up to N top-up rounds per failing sense that keep its valid items and ask only for the missing ones (0: off)')
+    p.add_argument('--topup-spare', type=int, default=0, metavar='K', help='each top-up round asks for K more items per list than are missing')
+    p.add_argument('--topup-temperature', type=float, default=None, help='sampling temperature of the top-up rounds (default: --temperature)')
     p.add_argument('--max-retries', type=int, default=5, help='retries on rate limits, server errors and timeouts')
     p.add_argument('--max-tokens', type=int, default=4096)
     p.add_argument('--max-chars', type=int, default=None, help='longest text allowed by the JSON schema (small local models)')

@@ -97,13 +97,36 @@ def test_generate_reports_failures(tmp_path, server):
     srv = server(lambda t, body: answer(t, dup=(t == 'cat')))
     out = tmp_path / 'gen.json'
     r = crce('generate', '--concepts', str(concepts_file(tmp_path)), '--out', str(out), '--base-url', srv.url,
-             '--model', 'm', '--max-reasks', '1', '--quiet')
+             '--model', 'm', '--max-reasks', '1', '--max-topups', '0', '--quiet')
     assert r.returncode == 1
     assert 'FAILED cat' in r.stderr and 'repeats item 0' in r.stderr
     ds = CorefConcept.load(out)
     assert ds.keys() == ['dog', 'Batman']                                # the failing concept is not kept ...
     assert [f['key'] for f in ds.provenance['failures']] == ['cat']      # ... but reported
     assert srv.targets().count('cat') == 2                               # asked once, re-asked once
+
+def test_generate_tops_up_by_default(tmp_path, server):
+    "Without --max-topups the command tops up a failing sense; --topup-spare and --topup-temperature reach the requests."
+    def policy(t, body):
+        schema = body['response_format']['json_schema']['schema']
+        if 'senses' in schema['properties']: return answer(t, dup=(t == 'cat'))
+        n = {role: schema['properties'][role]['minItems'] for role in schema['properties']}   # a top-up: exactly what is asked
+        return json.dumps({role: [{'text': f'{t} new {role} {i}', 'certainty': 'Low'} for i in range(k)] for role, k in n.items()})
+    srv = server(policy)
+    out = tmp_path / 'gen.json'
+    r = crce('generate', '--concepts', str(concepts_file(tmp_path)), '--out', str(out), '--base-url', srv.url, '--model', 'm',
+             '--max-reasks', '1', '--temperature', '0.5', '--topup-spare', '2', '--topup-temperature', '1.2', '--quiet')
+    assert r.returncode == 0, r.stderr
+    ds = CorefConcept.load(out)
+    assert ds.keys() == ['dog', 'cat', 'Batman']
+    cat = [q['body'] for q in srv.requests if q['target'] == 'cat']
+    assert len(cat) == 3 and [b['temperature'] for b in cat] == [0.5, 0.5, 1.2]     # asked, re-asked, one top-up round
+    assert cat[2]['response_format']['json_schema']['schema']['properties']['corefs']['minItems'] == 1 + 2   # one missing + 2 spares
+    assert 'retains' not in cat[2]['response_format']['json_schema']['schema']['properties']
+    texts = [x.text for x in ds['cat'].corefs('train') + ds['cat'].corefs('test')]
+    assert 'cat new corefs 0' in texts and 'cat new corefs 1' not in texts           # the spares are dropped as surplus
+    topups = ds.provenance['generations']['cat']['topups']
+    assert [(t['key'], t['rounds'], t['ok']) for t in topups] == [('cat', 1, True)]
 
 def test_generate_server_down_and_bad_input(tmp_path, server):
     srv = server(lambda t, body: 503 if t == 'dog' else answer(t))

