@@ -389,7 +389,7 @@ class CorefGenerator:
         if structured != 'auto': response_format(structured, {})   # validates the name
         for name, v in (('max_reasks', max_reasks), ('max_retries', max_retries), ('max_topups', max_topups), ('topup_spare', topup_spare)):
             if v < 0: raise CrceError(f"{name} must be >= 0, got {v}")
-        if topup_temperature is not None and topup_temperature < 0: raise CrceError("topup_temperature must be >= 0")
+        if topup_temperature is not None and topup_temperature < 0: raise CrceError(f"topup_temperature must be >= 0, got {topup_temperature}")
         self.client = client or make_client(base_url, api_key, timeout, http_client)
         self.model, self.base_url, self.structured = model, public_url(base_url or str(self.client.base_url)), structured
         self.mode = 'json_schema' if structured == 'auto' else structured
