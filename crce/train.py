@@ -17,8 +17,8 @@ from .backbone import Backbone, encode_prompts, ddim_sample
 # %% auto #0
 __all__ = ['PARAM_SETS', 'PRESETS', 'METHODS', 'CRCE_FAMILY', 'select_params', 'swapped', 'EraseConfig', 'method_config',
            'effective_settings', 'erasure_step', 'step_timestep', 'model_fingerprint', 'save_checkpoint',
-           'load_checkpoint', 'load_erasure', 'resolve_concept', 'certainty_weights', 'ap_vocabulary', 'kmeans_1d',
-           'ap_representatives', 'ap_candidates', 'gumbel_pick', 'EraseResult', 'put_params', 'check_lists', 'erase',
+           'load_checkpoint', 'put_params', 'load_erasure', 'resolve_concept', 'certainty_weights', 'ap_vocabulary',
+           'kmeans_1d', 'ap_representatives', 'ap_candidates', 'gumbel_pick', 'EraseResult', 'check_lists', 'erase',
            'backbone_from_arg', 'cli_register']
 
 # %% ../nbs/12_train.ipynb #cc050268
@@ -236,6 +236,14 @@ def load_checkpoint(path) -> tuple[dict, dict]:
         return {k: f.get_tensor(k) for k in f.keys()}, dict(f.metadata())
 
 # %% ../nbs/12_train.ipynb #151b2936
+def put_params(target, tensors: dict) -> None:
+    "Copy `tensors` (name -> tensor) into the same-named parameters of a Backbone, pipeline or UNet, in place."
+    sd = dict(getattr(target, 'unet', target).named_parameters())
+    missing = [n for n in tensors if n not in sd]
+    if missing: raise CrceError(f"the model has no parameter {missing[0]!r} ({len(missing)} of {len(tensors)} names unknown)")
+    with torch.no_grad():
+        for n, v in tensors.items(): sd[n].copy_(v.to(sd[n].device, sd[n].dtype))
+
 def load_erasure(path: str | os.PathLike, target) -> list[str]:
     "Load trained parameters (an `erasure.safetensors` file or a run folder) into a Backbone, pipeline or UNet; return their names."
     from safetensors.torch import load_file
@@ -249,8 +257,7 @@ def load_erasure(path: str | os.PathLike, target) -> list[str]:
     for n, v in tensors.items():
         if n not in sd: raise CrceError(f"{path.name} has parameter {n} that this UNet lacks (a different architecture?)")
         if sd[n].shape != v.shape: raise CrceError(f"{path.name}: {n} has shape {tuple(v.shape)}, this UNet's is {tuple(sd[n].shape)}")
-    with torch.no_grad():
-        for n, v in tensors.items(): sd[n].copy_(v.to(sd[n].device, sd[n].dtype))
+    put_params(unet, tensors)
     return list(tensors)
 
 # %% ../nbs/12_train.ipynb #9a61224b
@@ -363,14 +370,6 @@ class EraseResult:
         last = self.history[-1] if self.history else {}
         return (f"EraseResult({self.manifest['method']}/{self.manifest['preset']} on {self.manifest['concept']!r}: "
                 f"{len(self.history)} iterations, {len(self.params)} tensors, last loss {last.get('loss', float('nan')):.4g})")
-
-def put_params(target, tensors: dict) -> None:
-    "Copy `tensors` (name -> tensor) into the same-named parameters of a Backbone, pipeline or UNet, in place."
-    sd = dict(getattr(target, 'unet', target).named_parameters())
-    missing = [n for n in tensors if n not in sd]
-    if missing: raise CrceError(f"the model has no parameter {missing[0]!r} ({len(missing)} of {len(tensors)} names unknown)")
-    with torch.no_grad():
-        for n, v in tensors.items(): sd[n].copy_(v.to(sd[n].device, sd[n].dtype))
 
 # %% ../nbs/12_train.ipynb #2ff0347a
 def _x0(backbone, x_t, out, t):
