@@ -14,8 +14,8 @@ from .losses import cfg
 
 # %% auto #0
 __all__ = ['SD_SCHEDULER', 'derive_clip_tokenizer', 'clip_tokenizer', 'Backbone', 'tiny_backbone', 'encode_prompts',
-           'ddim_sample', 'decode_latents', 'generate', 'tiny_bert_backbone', 'save_backbone', 'load_backbone',
-           'load_stable_diffusion', 'to_pipeline']
+           'ddim_scheduler', 'ddim_sample', 'decode_latents', 'generate', 'tiny_bert_backbone', 'save_backbone',
+           'load_backbone', 'load_stable_diffusion', 'to_pipeline']
 
 # %% ../nbs/11_backbone.ipynb #7db9bfd5
 def _bytes_to_unicode() -> dict[int, str]:
@@ -71,6 +71,13 @@ class Backbone:
     def device(self) -> torch.device: return next(self.unet.parameters()).device
     @property
     def dtype(self) -> torch.dtype: return next(self.unet.parameters()).dtype
+    def set_resolution(self, pixels: int) -> 'Backbone':
+        "Generate and train at `pixels` x `pixels` (e.g. 256 for a quick run of a 512 px model); checked against the UNet's downsampling."
+        down = self.vae_scale_factor * 2 ** (len(self.unet.config.block_out_channels) - 1)
+        if isinstance(pixels, bool) or not isinstance(pixels, int) or pixels < down or pixels % down:
+            raise CrceError(f"resolution must be a positive multiple of {down} for this model, got {pixels!r}")
+        self.image_size = int(pixels)
+        return self
     def to(self, device=None, dtype=None) -> 'Backbone':
         "Move every module (in place) and return self."
         for m in (self.unet, self.text_encoder, self.vae):
@@ -121,7 +128,8 @@ def encode_prompts(backbone: Backbone, prompts: Sequence[str]) -> torch.Tensor:
     return out.to(device=backbone.device, dtype=backbone.dtype)
 
 # %% ../nbs/11_backbone.ipynb #692dc44c
-def _scheduler(backbone: Backbone, num_inference_steps: int):
+def ddim_scheduler(backbone: Backbone, num_inference_steps: int):
+    "A fresh DDIM scheduler with the backbone's config, set to `num_inference_steps` steps."
     from diffusers import DDIMScheduler
     s = DDIMScheduler.from_config(backbone.scheduler.config)
     s.set_timesteps(num_inference_steps)
@@ -133,7 +141,7 @@ def ddim_sample(backbone: Backbone, cond: torch.Tensor, uncond: torch.Tensor | N
                 stop_at: int | None = None, generator=None, progress: bool = False) -> torch.Tensor:
     "Guided DDIM from `latents` (x_T) for `stop_at` (default all) of `num_inference_steps` steps; returns the latents reached."
     from tqdm.auto import tqdm
-    sched = _scheduler(backbone, num_inference_steps)
+    sched = ddim_scheduler(backbone, num_inference_steps)
     x = latents.to(device=backbone.device, dtype=backbone.dtype) * sched.init_noise_sigma
     B = len(x)
     if cond.shape[0] != B: cond = cond.expand(B, *cond.shape[1:])

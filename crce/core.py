@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 # %% auto #0
-__all__ = ['CrceError', 'atomic_path', 'atomic_write', 'dump_json', 'save_figure', 'set_seed', 'sha256_bytes', 'sha256_file',
-           'hash_json', 'versions', 'run_record', 'write_run_record', 'asset_path', 'default_device']
+__all__ = ['CrceError', 'atomic_path', 'atomic_write', 'dump_json', 'save_figure', 'save_safetensors', 'set_seed',
+           'deterministic', 'sha256_bytes', 'sha256_file', 'hash_json', 'versions', 'source_commit', 'run_record',
+           'write_run_record', 'asset_path', 'default_device']
 
 # %% ../nbs/00_core.ipynb #6deb87b6
 class CrceError(ValueError):
@@ -61,6 +62,31 @@ def save_figure(fig, stem: str | os.PathLike, formats: tuple = ('png', 'svg'), d
         out.append(p)
     return out
 
+# %% ../nbs/00_core.ipynb #e394370c
+def save_safetensors(tensors: dict, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> Path:
+    "Write `tensors` (name -> torch tensor) to a safetensors file atomically, byte for byte reproducible (sorted header)."
+    import struct, torch
+    dtypes = {torch.float64: 'F64', torch.float32: 'F32', torch.float16: 'F16', torch.bfloat16: 'BF16', torch.int64: 'I64',
+              torch.int32: 'I32', torch.int16: 'I16', torch.int8: 'I8', torch.uint8: 'U8', torch.bool: 'BOOL'}
+    header, blobs, off = {}, [], 0
+    if metadata:
+        bad = [k for k, v in metadata.items() if not isinstance(k, str) or not isinstance(v, str)]
+        if bad: raise CrceError(f"safetensors metadata must map strings to strings; {bad[0]!r} does not")
+        header['__metadata__'] = dict(sorted(metadata.items()))
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous()
+        if t.dtype not in dtypes: raise CrceError(f"cannot save tensor {name!r} of dtype {t.dtype} as safetensors")
+        b = t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b''   # raw little-endian bytes
+        header[name] = dict(dtype=dtypes[t.dtype], shape=list(t.shape), data_offsets=[off, off + len(b)])
+        blobs.append(b); off += len(b)
+    h = json.dumps(header, separators=(',', ':')).encode()
+    h += b' ' * (-len(h) % 8)
+    with atomic_path(path) as tmp:
+        with open(tmp, 'wb') as f:
+            f.write(struct.pack('<Q', len(h))); f.write(h)
+            for b in blobs: f.write(b)
+    return Path(path)
+
 # %% ../nbs/00_core.ipynb #23b905bb
 def set_seed(seed: int) -> int:
     "Seed `random`, NumPy and PyTorch (if installed) with `seed`; return it."
@@ -73,6 +99,18 @@ def set_seed(seed: int) -> int:
         import torch; torch.manual_seed(seed)
     except ImportError: pass
     return seed
+
+# %% ../nbs/00_core.ipynb #86698b1c
+@contextlib.contextmanager
+def deterministic(enabled: bool = True):
+    "Run the block with PyTorch's deterministic algorithms (warn-only), restoring the previous mode afterwards."
+    import torch
+    if not enabled: yield; return
+    was, warn = torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
+    os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try: yield
+    finally: torch.use_deterministic_algorithms(was, warn_only=warn)
 
 # %% ../nbs/00_core.ipynb #35610c22
 def sha256_bytes(b: bytes) -> str: return hashlib.sha256(b).hexdigest()
@@ -98,7 +136,20 @@ def versions() -> dict:
     for name in _TRACKED:
         try: out[name] = metadata.version(name.replace('_', '-'))
         except metadata.PackageNotFoundError: pass
+    if (c := source_commit()) is not None: out['crce_commit'] = c
     return out
+
+def source_commit() -> str | None:
+    "The git commit of the crce source in use (with '+dirty' when it has uncommitted changes); None outside a git checkout."
+    import subprocess
+    root = Path(__file__).resolve().parent.parent if '__file__' in globals() else Path.cwd()
+    try:
+        run = lambda *a: subprocess.run(['git', *a], cwd=root, capture_output=True, text=True, timeout=10)
+        head = run('rev-parse', 'HEAD')
+        if head.returncode != 0: return None
+        dirty = run('status', '--porcelain', '--untracked-files=no', '--', 'crce', 'nbs').stdout.strip()
+        return head.stdout.strip() + ('+dirty' if dirty else '')
+    except (OSError, subprocess.SubprocessError): return None
 
 # %% ../nbs/00_core.ipynb #990b83f2
 def run_record(config: dict, seed: int | None = None, data_hash: str | None = None, **extra) -> dict:

@@ -34,12 +34,12 @@ def format_row(row: pd.DataFrame) -> str:
 
 # %% ../nbs/40_demo.ipynb #a28f5151
 def run_demo(concept: str = 'dog', method: str = 'crce', out_dir: str | Path = 'runs/demo', images_per_prompt: int = 4,
-             seed: int = 0, progress: bool = True, **overrides) -> dict:
+             seed: int = 0, progress: bool = True, resolution: int | None = None, **overrides) -> dict:
     "Erase `concept` from the mini world with `method`, evaluate before/after; write results, table row and grid to `out_dir`."
     from crce.miniworld.model import load_miniworld, SAMPLING
     from crce.miniworld.judge import load_judge
     from crce.miniworld.data import load_mini_corefconcept
-    from crce.train import erase
+    from crce.train import erase, method_config
     from crce.evaluate import evaluate, metrics, image_grid, write_parquet, markdown_table
     t0 = time.time(); set_seed(seed)
     out = Path(out_dir)
@@ -47,13 +47,15 @@ def run_demo(concept: str = 'dog', method: str = 'crce', out_dir: str | Path = '
     cc = load_mini_corefconcept()
     c = cc[concept]
     if images_per_prompt < 1: raise CrceError(f"images_per_prompt must be >= 1, got {images_per_prompt}")
+    settings = {**MINI_ERASE, **overrides}
+    method_config(method, 'paper', **settings)   # an unknown method or setting stops here, before any work
     backbone, judge = load_miniworld(), load_judge()
+    if resolution is not None: backbone.set_resolution(resolution)
     ev = dict(images_per_prompt=images_per_prompt, seed=seed, out_dir=out/'eval', progress=progress, **SAMPLING)
     before = evaluate(backbone, judge, [c], method='original', **ev)
-    settings = {**MINI_ERASE, **overrides}
     res = erase(backbone, c, method=method, preset='paper', out_dir=out/'erasure', seed=seed, progress=progress, **settings)
-    from crce.core import sha256_file
-    after = evaluate(backbone, judge, [c], method=method, fingerprint=sha256_file(out/'erasure'/'erasure.safetensors'), **ev)
+    # a rerun loads the finished erasure (or resumes its images): they are filed under the run's key, not the file's bytes
+    after = evaluate(backbone, judge, [c], method=method, fingerprint=res.manifest['run_key'], **ev)
     res.restore(backbone)
     results = pd.concat([before, after], ignore_index=True)
     write_parquet(results, out/'results.parquet')
@@ -65,13 +67,13 @@ def run_demo(concept: str = 'dog', method: str = 'crce', out_dir: str | Path = '
                      title=f"Mini world (not Stable Diffusion): '{c.key}' before (original) and after {method}")
     import matplotlib.pyplot as plt; plt.close(fig)
     config = dict(concept=c.key, method=method, preset='paper', overrides=settings, images_per_prompt=images_per_prompt, sampling=SAMPLING,
-                  model=backbone.name, judge=judge.name)
+                  model=backbone.name, resolution=backbone.image_size, judge=judge.name, erasure_run_key=res.manifest['run_key'])
     write_run_record(out, config, seed, cc.hash, seconds=round(time.time() - t0, 1))
     return dict(row=row, results=results, erasure=res, out_dir=out, seconds=time.time() - t0)
 
 # %% ../nbs/40_demo.ipynb #ba452f45
 def _cmd_demo(args) -> int:
-    d = run_demo(args.concept, args.method, args.out, args.images, args.seed, progress=not args.quiet)
+    d = run_demo(args.concept, args.method, args.out, args.images, args.seed, progress=not args.quiet, resolution=args.resolution)
     print(f"\nMini world (MiniLM + 16x16 UNet, not Stable Diffusion): '{args.concept}' erased with {args.method}; "
           f"% of images judged to show the concept (95% bootstrap CI)\n")
     print(format_row(d['row']))
@@ -84,4 +86,5 @@ def cli_register(sub) -> None:
     p.add_argument('--concept', default='dog'); p.add_argument('--method', default='crce')
     p.add_argument('--out', default='runs/demo'); p.add_argument('--images', type=int, default=4, help='images per prompt')
     p.add_argument('--seed', type=int, default=0); p.add_argument('--quiet', action='store_true')
+    p.add_argument('--resolution', type=int, help='image size in pixels (default: the mini world\'s 16)')
     p.set_defaults(func=_cmd_demo)

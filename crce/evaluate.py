@@ -19,7 +19,7 @@ __all__ = ['GROUPS', 'METRICS', 'LOWER_IS_BETTER', 'RESULT_COLUMNS', 'CATEGORY_L
            'GROUP_COLORS', 'as_concepts', 'eval_prompts', 'slug', 'plan_jobs', 'save_png', 'load_images', 'shard',
            'shard_state', 'check_generation_settings', 'generate_images', 'results_path', 'write_parquet', 'evaluate',
            'load_results', 'balanced_score', 'metrics', 'paper_tables', 'markdown_table', 'table1', 'table7',
-           'image_grid', 'make_judge', 'load_model', 'cli_register']
+           'image_grid', 'make_judge', 'load_model', 'erasure_fingerprint', 'cli_register']
 
 # %% ../nbs/30_evaluate.ipynb #4de75d2a
 GROUPS = ('target', 'coref_train', 'coref_test', 'retain_train', 'retain_test')
@@ -170,6 +170,7 @@ def evaluate(backbone, judge: Judge, concepts, images_per_prompt: int = 4, seed:
     out_dir = Path(out_dir)
     if state is None or state.is_main_process:
         check_generation_settings(out_dir, method, {'backbone': getattr(backbone, 'name', type(backbone).__name__), 'fingerprint': fingerprint,
+                                                    'resolution': getattr(backbone, 'image_size', None),
                                                     **{k: v for k, v in kw.items() if isinstance(v, (int, float, str, bool))}})
     if state is not None: state.wait_for_everyone()
     generate_images(backbone, jobs, out_dir, gen, batch_size, state, progress, **kw)
@@ -477,29 +478,40 @@ def make_judge(kind: str, model: str | None = None, base_url: str | None = None,
         return loader() if model is None else loader(model)
     raise CrceError(f"unknown judge {kind!r}; expected qwen, openai, clip, resnet, mini or test-hash")
 
-def load_model(model: str, erasure: str | None = None, device: str | None = None):
+def load_model(model: str, erasure: str | None = None, device: str | None = None, resolution: int | None = None):
     "A backbone from a diffusers folder / Hub id, 'mini' or 'tiny[:SEED]' (as `crce erase --model`), with an erasure run applied when given."
     from crce.train import backbone_from_arg, load_erasure
-    bb = backbone_from_arg(model, device)
+    bb = backbone_from_arg(model, device, resolution)
     if erasure: load_erasure(erasure, bb)   # in place
     return bb
+
+def erasure_fingerprint(erasure: str | Path) -> str:
+    "What an evaluation files an erasure's images under: its run key (settings, lists, seed, model) from `manifest.json`, else the file's hash."
+    f = Path(erasure); f = f/'erasure.safetensors' if f.is_dir() else f
+    if not f.exists(): raise CrceError(f"no erasure weights at {f}")
+    man = f.parent/'manifest.json'
+    if man.exists():
+        try: key = json.loads(man.read_text()).get('run_key')
+        except (ValueError, AttributeError): key = None
+        if key: return str(key)
+    from crce.core import sha256_file
+    return sha256_file(f)
 
 def _cmd_evaluate(args) -> int:
     from crce.data import load_corefconcept, load_dataset
     ds = load_dataset(args.dataset) if args.dataset else load_corefconcept()
     keys = [k.strip() for k in args.concepts.split(',') if k.strip()] if args.concepts else ds.keys()
     concepts = [ds[k] for k in keys]
+    if args.erasure and not args.method: raise CrceError("--erasure needs --method (the name its results are filed under)")
+    fp = erasure_fingerprint(args.erasure) if args.erasure else None
+    if args.resolution is not None and args.resolution < 1: raise CrceError(f"--resolution must be a positive number of pixels, got {args.resolution}")
     state = shard_state() if args.shard else None
     device = str(state.device) if state is not None and args.device is None else args.device
-    bb = load_model(args.model, args.erasure, device)
+    # the judge first: missing judge weights stop the command before a model is loaded
     # CLIP ranks a concept against the evaluated targets and retains (corefs are left out: they would compete with their own target)
     cands = list(dict.fromkeys([c.key for c in concepts] + [it.text for c in concepts for it in c.retains('all')]))
     judge = make_judge(args.judge, args.judge_model, args.base_url, device, candidates=cands if args.judge == 'clip' else None)
-    fp = None
-    if args.erasure:
-        if not args.method: raise CrceError("--erasure needs --method (the name its results are filed under)")
-        from crce.core import sha256_file
-        f = Path(args.erasure); fp = sha256_file(f/'erasure.safetensors' if f.is_dir() else f)
+    bb = load_model(args.model, args.erasure, device, args.resolution)
     res = evaluate(bb, judge, concepts, images_per_prompt=args.images_per_prompt, seed=args.seed, method=args.method or 'original', fingerprint=fp,
                    out_dir=args.out, template=args.template, coref_ask=args.coref_ask, num_inference_steps=args.steps,
                    guidance_scale=args.guidance, batch_size=args.batch_size, state=state)
@@ -530,6 +542,7 @@ def cli_register(subparsers) -> None:
     p.add_argument('--guidance', type=float, default=None, help='guidance scale (default 7.5)')
     p.add_argument('--batch-size', type=int, default=8)
     p.add_argument('--device', default=None)
+    p.add_argument('--resolution', type=int, help="image size in pixels (default: the model's own)")
     p.add_argument('--paper', action='store_true', help="print the paper's Table 1 rows beside ours")
     p.add_argument('--shard', action='store_true', help='split generation over processes (run under accelerate launch --multi_gpu or torchrun)')
     p.add_argument('--out', required=True, help='output folder (images, results, tables; reruns resume)')

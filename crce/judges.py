@@ -6,6 +6,7 @@
 from __future__ import annotations
 import base64, hashlib, io, os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, Sequence, runtime_checkable
 import numpy as np
 import torch
@@ -14,8 +15,8 @@ from .core import CrceError, default_device
 # %% auto #0
 __all__ = ['PAPER_PROMPT', 'YES_NO_SYSTEM', 'CLIP_MEAN', 'CLIP_STD', 'IMAGENET_MEAN', 'IMAGENET_STD', 'Judge', 'Verdict',
            'check_images', 'judge_verdicts', 'to_uint8', 'quantize', 'to_pil', 'BaseJudge', 'HashJudge', 'parse_yes_no',
-           'vlm_prompt', 'vlm_messages', 'QwenVLJudge', 'tiny_qwen2vl', 'png_data_url', 'OpenAIVisionJudge',
-           'resize_crop', 'CLIPJudge', 'tiny_clip', 'ResNetJudge', 'tiny_resnet', 'check_judge']
+           'vlm_prompt', 'vlm_messages', 'require_weights', 'QwenVLJudge', 'tiny_qwen2vl', 'png_data_url',
+           'OpenAIVisionJudge', 'resize_crop', 'CLIPJudge', 'tiny_clip', 'ResNetJudge', 'tiny_resnet', 'check_judge']
 
 # %% ../nbs/31_judges.ipynb #ee11ec0c
 @runtime_checkable
@@ -102,6 +103,31 @@ def vlm_messages(concept: str, prompt: str = PAPER_PROMPT, system: str | None = 
     img = {'type': 'image'} if image is None else {'type': 'image', 'image': image}
     return msgs + [{'role': 'user', 'content': [img, {'type': 'text', 'text': vlm_prompt(concept, prompt)}]}]
 
+# %% ../nbs/31_judges.ipynb #9276dd34
+def _offline() -> bool:
+    return any(os.environ.get(v, '').strip().lower() in ('1', 'true', 'yes', 'on') for v in ('HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE'))
+
+def require_weights(model_id: str, what: str = 'judge', alternatives: str = '--judge mini, or --judge openai --base-url URL') -> str:
+    "Check that `model_id` loads (a local folder, the Hugging Face cache, or the Hub when online); a one-line CrceError otherwise."
+    p = Path(str(model_id)).expanduser()
+    if p.is_dir(): return str(p)
+    if p.exists() or str(model_id).startswith(('.', '/', '~')):
+        raise CrceError(f"{what} model path {model_id} is not a folder of model files")
+    from huggingface_hub import try_to_load_from_cache
+    from huggingface_hub.constants import HF_HUB_CACHE
+    try: hit = try_to_load_from_cache(str(model_id), 'config.json')
+    except Exception: hit = None   # not a valid repo id: reported below
+    if isinstance(hit, str): return str(model_id)
+    why = 'the Hub is switched off (HF_HUB_OFFLINE)'
+    if not _offline():
+        try:
+            from huggingface_hub import model_info
+            model_info(str(model_id), timeout=10); return str(model_id)
+        except Exception as e: why = f"the Hub did not answer ({type(e).__name__})"
+    raise CrceError(f"{what} weights {model_id!r} are not available: not a local folder, not in the Hugging Face cache ({HF_HUB_CACHE}; "
+                    f"HF_HOME moves it), and {why}; download them where there is a network (huggingface-cli download {model_id}) and copy "
+                    f"the cache here or pass the folder, or use {alternatives}")
+
 # %% ../nbs/31_judges.ipynb #b9194f40
 class QwenVLJudge(BaseJudge):
     "Qwen2-VL yes/no judge with the paper's prompt; records the raw answer, unparseable answers are verdict None."
@@ -116,6 +142,7 @@ class QwenVLJudge(BaseJudge):
     def from_pretrained(cls, model_id: str = 'Qwen/Qwen2-VL-7B-Instruct', device: str | None = None, dtype=None, **kw) -> 'QwenVLJudge':
         "Load Qwen2-VL weights and processor (needs the weights; bf16 on a GPU by default)."
         from transformers import AutoProcessor, Qwen2VLForConditionalGeneration
+        model_id = require_weights(model_id)
         device = default_device(device)
         dtype = dtype or (torch.bfloat16 if device.startswith('cuda') else torch.float32)
         model = Qwen2VLForConditionalGeneration.from_pretrained(model_id, dtype=dtype).to(device)
@@ -238,6 +265,7 @@ class CLIPJudge(BaseJudge):
     def from_pretrained(cls, model_id: str = 'openai/clip-vit-large-patch14', device: str | None = None, **kw) -> 'CLIPJudge':
         "Load a CLIP model and tokenizer (needs the weights)."
         from transformers import CLIPModel, CLIPTokenizer
+        model_id = require_weights(model_id)
         return cls(CLIPModel.from_pretrained(model_id).to(default_device(device)), CLIPTokenizer.from_pretrained(model_id),
                    name=kw.pop('name', model_id.split('/')[-1]), **kw)
 
@@ -300,6 +328,7 @@ class ResNetJudge(BaseJudge):
     def from_pretrained(cls, model_id: str = 'microsoft/resnet-50', device: str | None = None, **kw) -> 'ResNetJudge':
         "Load an ImageNet classifier (needs the weights)."
         from transformers import AutoModelForImageClassification
+        model_id = require_weights(model_id)
         return cls(AutoModelForImageClassification.from_pretrained(model_id).to(default_device(device)), **kw)
 
     def classes(self, concept: str) -> set[int]:

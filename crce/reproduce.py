@@ -130,7 +130,7 @@ def _check_manifest(d: Path, spec: RunSpec, concept, seed: int, preset: str, ove
 def run_one(backbone, judge, concept, spec: RunSpec, seed: int, out_dir, settings: dict, template: str = '{}',
             progress: bool = True) -> pd.DataFrame:
     "Erase (or load) `spec` for `concept` with `seed`, evaluate it under `out_dir/runs/...`, restore the backbone; the tidy results."
-    from crce.train import erase, load_erasure, method_config, select_params
+    from crce.train import erase, method_config, select_params
     from crce.evaluate import evaluate
     d = run_dir(out_dir, spec.label, concept.key, seed)
     restore, fp = None, None
@@ -138,14 +138,13 @@ def run_one(backbone, judge, concept, spec: RunSpec, seed: int, out_dir, setting
     try:
         if spec.method is not None:
             ed, ov = d/'erasure', _erasure_settings(spec, settings)
-            f = ed/'erasure.safetensors'
             cfg = method_config(spec.method, settings['preset'], **ov)
-            if f.exists(): _check_manifest(ed, spec, concept, seed, settings['preset'], ov)
+            if (ed/'erasure.safetensors').exists(): _check_manifest(ed, spec, concept, seed, settings['preset'], ov)
             # snapshot first: an erasure loaded, or stopped halfway, must not leave its weights in the backbone
             restore = {n: p.detach().clone() for n, p in select_params(unet, cfg.params).items()}
-            if f.exists(): load_erasure(f, backbone)
-            else: erase(backbone, concept, method=spec.method, preset=settings['preset'], out_dir=ed, seed=seed, progress=progress, **ov)
-            fp = sha256_file(f)
+            # a finished run on disk is loaded by erase, an interrupted one resumes from its checkpoint, a missing one trains
+            res = erase(backbone, concept, method=spec.method, preset=settings['preset'], out_dir=ed, seed=seed, progress=progress, **ov)
+            fp = res.manifest['run_key']   # images are filed under the run's identity, not the file's bytes
         return evaluate(backbone, judge, [concept], images_per_prompt=settings['images_per_prompt'], seed=SEED_STRIDE * int(seed),
                         method=spec.label, out_dir=d/'eval', template=template, fingerprint=fp, progress=progress, **settings['sampling'])
     finally:
@@ -240,14 +239,15 @@ def report(results: pd.DataFrame, table: str, runs: Sequence[RunSpec], out_dir, 
 
 # %% ../nbs/32_reproduce.ipynb #512342f8
 def _fixed_settings(table_settings: dict) -> dict:
-    return {k: table_settings[k] for k in ('model', 'preset', 'erase', 'sampling', 'images_per_prompt', 'judge', 'template')}
+    return {k: table_settings[k] for k in ('model', 'resolution', 'preset', 'erase', 'sampling', 'images_per_prompt', 'judge', 'template')}
 
 def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, category: str | None = None, seeds: Sequence[int] = (0,),
               out_dir='runs/reproduce', methods: Sequence[str] | None = None, grid: Sequence[int] | None = None,
               images_per_prompt: int | None = None, judge: str | None = None, judge_model: str | None = None,
               base_url: str | None = None, dataset: str | None = None, preset: str | None = None, erase_overrides: dict | None = None,
               sampling: dict | None = None, template: str = '{}', paper: bool = False, report_dir=None, device: str | None = None,
-              shard: bool = False, dry_run: bool = False, name: str | None = None, progress: bool = True) -> dict | None:
+              shard: bool = False, dry_run: bool = False, name: str | None = None, progress: bool = True,
+              resolution: int | None = None) -> dict | None:
     "Train and evaluate every run of `table` for the chosen concepts and seeds on `model`, resumably; write the table. See the module docs."
     from tqdm.auto import tqdm
     t0 = time.time()
@@ -259,11 +259,16 @@ def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, categor
         if int(images_per_prompt) < 1: raise CrceError(f"images per prompt must be >= 1, got {images_per_prompt}")
         s['images_per_prompt'] = int(images_per_prompt)
     s['judge'] = judge or s['judge']
-    s.update(model=model, template=template)
+    if resolution is not None and (isinstance(resolution, bool) or int(resolution) < 1):
+        raise CrceError(f"resolution must be a positive number of pixels, got {resolution!r}")
+    s.update(model=model, template=template, resolution=None if resolution is None else int(resolution))
     seeds = [int(x) for x in seeds]
     if not seeds or min(seeds) < 0: raise CrceError(f"seeds must be non-negative integers, got {seeds}")
     if table == 'table7' and grid is None: grid = TABLE7_GRID[scale_of(model)]
     runs = table_runs(table, methods, grid)
+    from crce.train import method_config
+    for r in runs:   # every run's settings are checked before any work (an unknown or ill-typed --set fails here)
+        if r.method is not None: method_config(r.method, s['preset'], **_erasure_settings(r, s))
     if dataset: from crce.data import load_dataset; ds = load_dataset(dataset)
     elif model == 'mini': from crce.miniworld.data import load_mini_corefconcept; ds = load_mini_corefconcept()
     else: from crce.data import load_corefconcept; ds = load_corefconcept()
@@ -287,9 +292,9 @@ def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, categor
     if state is None or state.is_main_process: dump_json(dict(settings=fixed), rec)
     from crce.train import backbone_from_arg
     from crce.evaluate import make_judge, shard
-    backbone = backbone_from_arg(model, device)
     cands = list(dict.fromkeys([c.key for c in cs] + [it.text for c in cs for it in c.retains('all')]))
-    jd = make_judge(s['judge'], judge_model, base_url, device, candidates=cands if s['judge'] == 'clip' else None)
+    jd = make_judge(s['judge'], judge_model, base_url, device, candidates=cands if s['judge'] == 'clip' else None)   # before the model: missing judge weights stop here
+    backbone = backbone_from_arg(model, device, s['resolution'])
     mine = shard([c.key for c in cs], state)
     todo = [(sd, c, r) for sd in seeds for c in cs if c.key in mine for r in runs]
     for sd, c, r in tqdm(todo, disable=not progress, desc=f'{table} runs'):
@@ -318,12 +323,14 @@ def _ints(s: str) -> list[int]:
     except ValueError: raise CrceError(f"expected comma-separated integers, got {s!r}") from None
 
 def _cmd_reproduce(args) -> int:
-    er = dict(iterations=args.iterations, lr=args.lr)
+    from crce.train import parse_settings
+    er = {**parse_settings(args.set), **{k: v for k, v in dict(iterations=args.iterations, lr=args.lr).items() if v is not None}}
     r = reproduce(args.table, args.model, args.concepts, args.category, _ints(args.seeds), args.out, methods=args.methods.split(',') if args.methods else None,
                   grid=_ints(args.grid) if args.grid else None, images_per_prompt=args.images_per_prompt, judge=args.judge,
                   judge_model=args.judge_model, base_url=args.base_url, dataset=args.dataset, preset=args.preset, erase_overrides=er,
                   sampling=dict(num_inference_steps=args.steps, guidance_scale=args.guidance), template=args.template, paper=args.paper,
-                  report_dir=args.report, device=args.device, shard=args.shard, dry_run=args.dry_run, name=args.name, progress=not args.quiet)
+                  report_dir=args.report, device=args.device, shard=args.shard, dry_run=args.dry_run, name=args.name, progress=not args.quiet,
+                  resolution=args.resolution)
     if r is None: return 0
     if args.dry_run:
         p = r['plan']
@@ -358,6 +365,8 @@ def cli_register(sub) -> None:
     p.add_argument('--dataset', help='CorefConcept file (default: the bundled dataset; mini world: its own)')
     p.add_argument('--preset', choices=['paper', 'official'])
     p.add_argument('--iterations', type=int); p.add_argument('--lr', type=float)
+    p.add_argument('--set', action='append', metavar='KEY=VALUE', help='override any erasure setting of every run, e.g. --set ddim_steps=20 --set step_range=1,19')
+    p.add_argument('--resolution', type=int, help="image size in pixels for training and evaluation (default: the model's own)")
     p.add_argument('--steps', type=int, help='DDIM steps of the evaluation images'); p.add_argument('--guidance', type=float)
     p.add_argument('--template', default='{}')
     p.add_argument('--paper', action='store_true', help="print the paper's numbers beside ours")

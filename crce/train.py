@@ -10,16 +10,17 @@ from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np
 import torch
-from .core import CrceError, atomic_path, dump_json, hash_json, sha256_bytes, versions, write_run_record, default_device
+from .core import (CrceError, atomic_path, dump_json, hash_json, sha256_bytes, versions, write_run_record, default_device,
+                       save_safetensors, deterministic)
 from .losses import esd_anchor, crce_loss, sample_mse, predict_x0
-from .backbone import Backbone, encode_prompts, ddim_sample
+from .backbone import Backbone, encode_prompts, ddim_sample, ddim_scheduler
 
 # %% auto #0
-__all__ = ['PARAM_SETS', 'PRESETS', 'METHODS', 'CRCE_FAMILY', 'select_params', 'swapped', 'EraseConfig', 'method_config',
-           'effective_settings', 'erasure_step', 'step_timestep', 'model_fingerprint', 'save_checkpoint',
-           'load_checkpoint', 'put_params', 'load_erasure', 'resolve_concept', 'certainty_weights', 'ap_vocabulary',
-           'kmeans_1d', 'ap_representatives', 'ap_candidates', 'gumbel_pick', 'EraseResult', 'check_lists', 'erase',
-           'backbone_from_arg', 'cli_register']
+__all__ = ['PARAM_SETS', 'TIMESTEP_MAPS', 'PRESETS', 'METHODS', 'CRCE_FAMILY', 'select_params', 'swapped', 'EraseConfig',
+           'method_config', 'effective_settings', 'erasure_step', 'step_timestep', 'model_fingerprint',
+           'save_checkpoint', 'load_checkpoint', 'put_params', 'load_erasure', 'resolve_concept', 'certainty_weights',
+           'ap_vocabulary', 'kmeans_1d', 'ap_representatives', 'ap_candidates', 'gumbel_pick', 'EraseResult',
+           'check_lists', 'run_key', 'erase', 'parse_settings', 'backbone_from_arg', 'cli_register']
 
 # %% ../nbs/12_train.ipynb #cc050268
 def _in_attn2(n): return '.attn2.' in n
@@ -51,6 +52,8 @@ def swapped(params: dict[str, torch.nn.Parameter], values: dict[str, torch.Tenso
         for n, p in params.items(): p.data = cur[n]
 
 # %% ../nbs/12_train.ipynb #584e1624
+TIMESTEP_MAPS = ('noise-level', 'crce-release')   # see step_timestep
+
 @dataclass
 class EraseConfig:
     "Every setting of an erasure run (see `method_config`)."
@@ -74,7 +77,7 @@ class EraseConfig:
     xt_guidance: float = 3.0
     step_range: tuple = (1, 48)
     xt_model: str = 'trained'         # trained (original ESD, released CRCE) | frozen (newer ESD)
-    timestep_map: str = 'release'     # release: int(s/ddim_steps*T) | matched: the scheduler's timestep at step s
+    timestep_map: str = 'noise-level' # noise-level: x_t's own noise level | crce-release: the released CRCE code's (see step_timestep)
     batched: bool = True
     prompt: str | None = None         # the target's prompt; default: the concept key
     split: str = 'train'
@@ -91,8 +94,10 @@ class EraseConfig:
     checkpoint_every: int = 0
 
 PRESETS = {
-    'paper':    dict(common=dict(iterations=500, lr=1e-5, eta=1.0), crce=dict(params='xattn-strict', coref_anchor='shared')),
-    'official': dict(common=dict(iterations=200, lr=2e-5, eta=1.0), crce=dict(params='xattn-qk', coref_anchor='per-coref')),
+    'paper':    dict(common=dict(iterations=500, lr=1e-5, eta=1.0, timestep_map='noise-level'),
+                     crce=dict(params='xattn-strict', coref_anchor='shared')),
+    'official': dict(common=dict(iterations=500, lr=2e-5, eta=1.0, timestep_map='crce-release'),   # the authors' driver: 500 iterations, lr 2e-5
+                     crce=dict(params='xattn-qk', coref_anchor='per-coref')),
 }
 
 _CRCE = dict(corefs='sample', M=5, N=3)
@@ -142,7 +147,10 @@ def method_config(method: str = 'crce', preset: str = 'paper', **overrides) -> E
 def _check_config(c: EraseConfig):
     choices = dict(corefs=('none', 'sample', 'fixed', 'sphere', 'adversarial'), coref_anchor=('shared', 'per-coref'),
                    coref_certainty=('llm', 'flat'), retain_certainty=('llm', 'flat'), xt_model=('trained', 'frozen'),
-                   timestep_map=('release', 'matched'), split=('train', 'test', 'all'))
+                   timestep_map=TIMESTEP_MAPS, split=('train', 'test', 'all'))
+    if c.timestep_map in ('release', 'matched'):
+        raise CrceError(f"timestep_map={c.timestep_map!r} was removed: 'release' labelled x_t with a timestep far from its noise level; "
+                        f"use 'noise-level' (what 'matched' was) or 'crce-release' (the released CRCE code)")
     for k, ok in choices.items():
         if getattr(c, k) not in ok: raise CrceError(f"{k}={getattr(c, k)!r} is not one of {', '.join(ok)}")
     if c.params not in PARAM_SETS: raise CrceError(f"unknown parameter set {c.params!r}; expected one of {', '.join(PARAM_SETS)}")
@@ -188,13 +196,16 @@ def erasure_step(unet, trained: dict, original: dict, x_t, t, uncond, target, co
     return crce_loss(tr[:1], anchor, tr[1:1+M], coref_anchors, coref_weights, tr[1+M:], retain_frozen, retain_weights, alpha, beta)
 
 # %% ../nbs/12_train.ipynb #739b7d9c
-def step_timestep(backbone: Backbone, s: int, ddim_steps: int = 50, mapping: str = 'release') -> int:
-    "Timestep of the predictions after `s` DDIM steps: `int(s/ddim_steps*T)` (release) or the scheduler's (matched)."
+def step_timestep(backbone: Backbone, s: int, ddim_steps: int = 50, mapping: str = 'noise-level') -> int:
+    "Timestep of the predictions on x_t after `s` of `ddim_steps` DDIM steps from noise: its own noise level, or the released CRCE code's."
+    if mapping not in TIMESTEP_MAPS: raise CrceError(f"timestep_map={mapping!r} is not one of {', '.join(TIMESTEP_MAPS)}")
+    if not 1 <= int(s) <= int(ddim_steps): raise CrceError(f"stop step s={s} must lie within 1..ddim_steps={ddim_steps}")
     T = int(backbone.scheduler.config.num_train_timesteps)
-    if mapping == 'release': return int(s / ddim_steps * T)
-    from crce.backbone import _scheduler
-    ts = _scheduler(backbone, ddim_steps).timesteps
-    return int(ts[min(s, len(ts) - 1)])
+    if mapping == 'crce-release':
+        ts = ddim_scheduler(backbone, T).timesteps
+        return int(ts[min(int(s / ddim_steps * T), len(ts) - 1)])
+    ts = ddim_scheduler(backbone, ddim_steps).timesteps
+    return max(int(ts[s - 1]) - T // int(ddim_steps), 0)   # DDIM's prev_timestep of the s-th step (0: the final, clean level)
 
 # %% ../nbs/12_train.ipynb #277db70d
 def model_fingerprint(original: dict[str, torch.Tensor]) -> str:
@@ -220,13 +231,12 @@ def _load_opt(opt: torch.optim.Optimizer, names: list[str], prefix: str, tensors
 
 def save_checkpoint(path, params: dict, opt, it: int, history: list, fingerprint: str, config_hash: str, adv=None, adv_opt=None) -> Path:
     "Atomically write trained params, optimizer (and AP adversary) state and run metadata to one safetensors file."
-    from safetensors.torch import save_file
     names = list(params)
     t = {f'param/{n}': p.detach().cpu().contiguous() for n, p in params.items()}
     t.update(_opt_tensors(opt, names, 'opt/'))
     if adv is not None: t['adv/logits'] = adv.detach().cpu().clone(); t.update(_opt_tensors(adv_opt, ['logits'], 'advopt/'))
     meta = dict(iteration=str(it), fingerprint=fingerprint, config_hash=config_hash, history=json.dumps(history))
-    with atomic_path(path) as tmp: save_file(t, str(tmp), metadata=meta)
+    save_safetensors(t, path, meta)
     return Path(path)
 
 def load_checkpoint(path) -> tuple[dict, dict]:
@@ -390,6 +400,20 @@ def check_lists(concept, cfg: EraseConfig) -> None:
         if cfg.M > nc: raise CrceError(f"M={cfg.M} but concept {concept.key!r} has only {nc} {cfg.split} corefs")
         if cfg.N > nr: raise CrceError(f"N={cfg.N} but concept {concept.key!r} has only {nr} {cfg.split} retains")
 
+def run_key(cfg: EraseConfig, concept, seed: int, fingerprint: str, resolution: int | None = None) -> str:
+    "Identity of an erasure run: what its training does (`effective_settings`), the lists it draws from, its seed, the original model and the resolution."
+    settings = {k: v for k, v in effective_settings(cfg).items() if k != 'checkpoint_every'}
+    lists = _lists_used(concept, cfg, certainty_weights(concept, cfg, seed))
+    return hash_json(dict(settings=settings, concept=concept.key, lists=lists, seed=int(seed), model=fingerprint, resolution=resolution))
+
+def _finished(out_dir, key) -> dict | None:
+    "The manifest of a finished run in `out_dir` with this `key`; None if there is none; an error if it was made otherwise."
+    if out_dir is None or not (out_dir/'erasure.safetensors').exists() or not (out_dir/'manifest.json').exists(): return None
+    man = json.loads((out_dir/'manifest.json').read_text())
+    if man.get('run_key') != key:
+        raise CrceError(f"{out_dir} holds an erasure made with other settings, lists, seed or model; use another out_dir (or resume=False, --no-resume, to replace it)")
+    return man
+
 def erase(backbone: Backbone, concept, method: str = 'crce', preset: str = 'paper', out_dir: str | os.PathLike | None = None,
           seed: int = 0, progress: bool = True, corefs=None, retains=None, resume: bool = True,
           callback: Callable | None = None, **overrides) -> EraseResult:
@@ -409,96 +433,101 @@ def erase(backbone: Backbone, concept, method: str = 'crce', preset: str = 'pape
     names = list(trained)
     original = {n: p.detach().clone() for n, p in trained.items()}
     fingerprint = model_fingerprint(original)
-    cfg_d = asdict(cfg)
-    config_hash = hash_json({k: v for k, v in cfg_d.items() if k not in ('iterations', 'checkpoint_every')} | dict(seed=seed, concept=concept.key))
-    for p in trained.values(): p.requires_grad_(True)
-    opt = torch.optim.Adam(list(trained.values()), lr=cfg.lr)
-    prompt = cfg.prompt or concept.key
-    cache: dict[str, torch.Tensor] = {}
-    def emb(texts):
-        new = [s for s in dict.fromkeys(texts) if s not in cache]
-        if new: cache.update(zip(new, encode_prompts(backbone, new)))
-        return torch.stack([cache[s] for s in texts]) if texts else None
-    uncond, target = emb(['']), emb([prompt])
-    weights = certainty_weights(concept, cfg, seed)
-    fixed = sample_step(concept, cfg.M, cfg.N, [seed, 2**31 - 1], cfg.split) if cfg.corefs == 'fixed' else None
-    adv = adv_opt = None
-    if cfg.corefs == 'adversarial':
-        words = ap_vocabulary(cfg.ap_vocab, cfg.ap_vocab_size, exclude=[concept.key, prompt])
-        cand_words, cand_emb, _ = ap_candidates(backbone, target[0], words, cfg.ap_K, cfg.ap_pool)
-        adv = torch.zeros(len(cand_words), device=backbone.device, requires_grad=True)
-        adv_opt = torch.optim.Adam([adv], lr=cfg.ap_lr)
-    history, start = [], 0
-    ck = out_dir/'checkpoint.safetensors' if out_dir is not None else None
-    if resume and ck is not None and ck.exists():
-        tensors, meta = load_checkpoint(ck)
-        if meta.get('fingerprint') != fingerprint:
-            raise CrceError(f"checkpoint {ck} was made from another model (its trained parameters differ from this UNet's); use another out_dir")
-        if meta.get('config_hash') != config_hash:
-            raise CrceError(f"checkpoint {ck} was made with other settings (method, hyperparameters, concept or seed); use another out_dir")
-        with torch.no_grad():
-            for n, p in trained.items(): p.copy_(tensors[f'param/{n}'])
-        _load_opt(opt, names, 'opt/', tensors)
-        if adv is not None:
-            with torch.no_grad(): adv.copy_(tensors['adv/logits'])
-            _load_opt(adv_opt, ['logits'], 'advopt/', tensors)
-        start, history = int(meta['iteration']), json.loads(meta['history'])
-    lo, hi = cfg.step_range
-    bar = tqdm(range(start, cfg.iterations), initial=start, total=cfg.iterations, disable=not progress, desc=f'{method} {concept.key}')
-    for it in bar:
-        rng = np.random.default_rng([seed, it, 0])
-        s = int(rng.integers(lo, hi + 1))
-        g = torch.Generator().manual_seed(int(rng.integers(2**62)))
-        x_T = torch.randn((1, *backbone.latent_shape), generator=g)
-        with (swapped(trained, original) if cfg.xt_model == 'frozen' else contextlib.nullcontext()):
-            x_t = ddim_sample(backbone, target, uncond, x_T, cfg.ddim_steps, cfg.xt_guidance, stop_at=s)
-        t = torch.tensor([step_timestep(backbone, s, cfg.ddim_steps, cfg.timestep_map)], device=backbone.device)
-        rec = dict(it=it, s=s, t=int(t))
+    key = run_key(cfg, concept, seed, fingerprint, backbone.image_size)
+    if resume and (man := _finished(out_dir, key)) is not None:   # this very run is done: load it instead of training again
+        from safetensors.torch import load_file
+        params = load_file(str(out_dir/'erasure.safetensors'))
+        put_params(unet, params)
+        return EraseResult(params, {n: v.cpu() for n, v in original.items()}, man['history'], man, out_dir)
+    with deterministic():   # bit for bit the same run for a fixed seed and thread count
+        cfg_d = asdict(cfg)
+        config_hash = hash_json({k: v for k, v in cfg_d.items() if k not in ('iterations', 'checkpoint_every')} | dict(seed=seed, concept=concept.key))
+        for p in trained.values(): p.requires_grad_(True)
+        opt = torch.optim.Adam(list(trained.values()), lr=cfg.lr)
+        prompt = cfg.prompt or concept.key
+        cache: dict[str, torch.Tensor] = {}
+        def emb(texts):   # each text encoded on its own: an embedding never depends on which texts share its batch
+            for s in dict.fromkeys(texts):
+                if s not in cache: cache[s] = encode_prompts(backbone, [s])[0]
+            return torch.stack([cache[s] for s in texts]) if texts else None
+        uncond, target = emb(['']), emb([prompt])
+        weights = certainty_weights(concept, cfg, seed)
+        fixed = sample_step(concept, cfg.M, cfg.N, [seed, 2**31 - 1], cfg.split) if cfg.corefs == 'fixed' else None
+        adv = adv_opt = None
         if cfg.corefs == 'adversarial':
-            terms, extra = _ap_step(backbone, trained, original, x_t, t, uncond, target, cand_emb, cand_words, adv, adv_opt, cfg, g)
-            rec.update(extra)
-        else:
-            ce = re_ = None; cw = rw = []
-            if cfg.corefs in ('sample', 'fixed'):
-                st = fixed or sample_step(concept, cfg.M, cfg.N, [seed, it], cfg.split)
-                ce, re_ = emb(st.corefs), emb(st.retains)
-                cw, rw = [weights['coref'][c] for c in st.corefs], [weights['retain'][r] for r in st.retains]
-                rec.update(corefs=st.corefs, retains=st.retains)
-            elif cfg.corefs == 'sphere':
-                sc, sr = sphere_corefs_retains(target[0].cpu(), cfg.M, cfg.N, cfg.sphere_r_max, g, cfg.sphere_max_proposals)
-                ce, re_ = (sc.embeddings.to(target) if cfg.M else None), (sr.embeddings.to(target) if cfg.N else None)
-                cw, rw = [1.0] * cfg.M, [1.0] * cfg.N
-                rec.update(coref_sims=[round(float(v), 4) for v in sc.similarities], retain_sims=[round(float(v), 4) for v in sr.similarities])
-            terms = erasure_step(unet, trained, original, x_t, t, uncond, target, ce, re_, cw, rw, cfg.eta, cfg.alpha, cfg.beta,
-                                 cfg.coref_anchor, cfg.batched)
-        loss = terms['loss']
-        if not torch.isfinite(loss):
-            raise CrceError(f"non-finite loss at iteration {it} (" + ', '.join(f'{k}={float(v):.4g}' for k, v in terms.items()) + "); lower lr or check the model")
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        rec.update({k: float(v.detach()) for k, v in terms.items()})
-        history.append(rec)
-        bar.set_postfix({k: f'{float(v.detach()):.4f}' for k, v in terms.items()})
-        if checkpointing and (it + 1) % cfg.checkpoint_every == 0 and it + 1 < cfg.iterations:
-            save_checkpoint(ck, trained, opt, it + 1, history, fingerprint, config_hash, adv, adv_opt)
-        if callback is not None: callback(it, rec)
-    for p in trained.values(): p.requires_grad_(False); p.grad = None
-    params = {n: p.detach().cpu().clone() for n, p in trained.items()}
-    manifest = dict(method=method, preset=preset, concept=concept.key, category=concept.category, prompt=prompt,
-                    lists=_lists_used(concept, cfg, weights), config=cfg_d, seed=seed, backbone=backbone.name,
-                    fingerprint=fingerprint, trained_params=names, n_trained=int(sum(p.numel() for p in params.values())),
-                    versions=versions(), history=history)
-    if cfg.corefs == 'fixed': manifest['fixed'] = asdict(fixed)
-    if adv is not None: manifest['ap_candidates'] = cand_words; manifest['ap_logits'] = [round(float(v), 5) for v in adv.detach()]
-    if out_dir is not None:
-        from safetensors.torch import save_file
-        with atomic_path(out_dir/'erasure.safetensors') as tmp:
-            save_file({n: v.contiguous() for n, v in params.items()}, str(tmp), metadata=dict(method=method, concept=concept.key, fingerprint=fingerprint))
-        dump_json(manifest, out_dir/'manifest.json')
-        write_run_record(out_dir, cfg_d, seed, data_hash=hash_json(manifest['lists']), kind='erase', concept=concept.key, backbone=backbone.name)
-        if ck.exists(): ck.unlink()
-    return EraseResult(params, {n: v.cpu() for n, v in original.items()}, history, manifest, out_dir)
+            words = ap_vocabulary(cfg.ap_vocab, cfg.ap_vocab_size, exclude=[concept.key, prompt])
+            cand_words, cand_emb, _ = ap_candidates(backbone, target[0], words, cfg.ap_K, cfg.ap_pool)
+            adv = torch.zeros(len(cand_words), device=backbone.device, requires_grad=True)
+            adv_opt = torch.optim.Adam([adv], lr=cfg.ap_lr)
+        history, start = [], 0
+        ck = out_dir/'checkpoint.safetensors' if out_dir is not None else None
+        if resume and ck is not None and ck.exists():
+            tensors, meta = load_checkpoint(ck)
+            if meta.get('fingerprint') != fingerprint:
+                raise CrceError(f"checkpoint {ck} was made from another model (its trained parameters differ from this UNet's); use another out_dir")
+            if meta.get('config_hash') != config_hash:
+                raise CrceError(f"checkpoint {ck} was made with other settings (method, hyperparameters, concept or seed); use another out_dir")
+            with torch.no_grad():
+                for n, p in trained.items(): p.copy_(tensors[f'param/{n}'])
+            _load_opt(opt, names, 'opt/', tensors)
+            if adv is not None:
+                with torch.no_grad(): adv.copy_(tensors['adv/logits'])
+                _load_opt(adv_opt, ['logits'], 'advopt/', tensors)
+            start, history = int(meta['iteration']), json.loads(meta['history'])
+        lo, hi = cfg.step_range
+        bar = tqdm(range(start, cfg.iterations), initial=start, total=cfg.iterations, disable=not progress, desc=f'{method} {concept.key}')
+        for it in bar:
+            rng = np.random.default_rng([seed, it, 0])
+            s = int(rng.integers(lo, hi + 1))
+            g = torch.Generator().manual_seed(int(rng.integers(2**62)))
+            x_T = torch.randn((1, *backbone.latent_shape), generator=g)
+            with (swapped(trained, original) if cfg.xt_model == 'frozen' else contextlib.nullcontext()):
+                x_t = ddim_sample(backbone, target, uncond, x_T, cfg.ddim_steps, cfg.xt_guidance, stop_at=s)
+            t = torch.tensor([step_timestep(backbone, s, cfg.ddim_steps, cfg.timestep_map)], device=backbone.device)
+            rec = dict(it=it, s=s, t=int(t))
+            if cfg.corefs == 'adversarial':
+                terms, extra = _ap_step(backbone, trained, original, x_t, t, uncond, target, cand_emb, cand_words, adv, adv_opt, cfg, g)
+                rec.update(extra)
+            else:
+                ce = re_ = None; cw = rw = []
+                if cfg.corefs in ('sample', 'fixed'):
+                    st = fixed or sample_step(concept, cfg.M, cfg.N, [seed, it], cfg.split)
+                    ce, re_ = emb(st.corefs), emb(st.retains)
+                    cw, rw = [weights['coref'][c] for c in st.corefs], [weights['retain'][r] for r in st.retains]
+                    rec.update(corefs=st.corefs, retains=st.retains)
+                elif cfg.corefs == 'sphere':
+                    sc, sr = sphere_corefs_retains(target[0].cpu(), cfg.M, cfg.N, cfg.sphere_r_max, g, cfg.sphere_max_proposals)
+                    ce, re_ = (sc.embeddings.to(target) if cfg.M else None), (sr.embeddings.to(target) if cfg.N else None)
+                    cw, rw = [1.0] * cfg.M, [1.0] * cfg.N
+                    rec.update(coref_sims=[round(float(v), 4) for v in sc.similarities], retain_sims=[round(float(v), 4) for v in sr.similarities])
+                terms = erasure_step(unet, trained, original, x_t, t, uncond, target, ce, re_, cw, rw, cfg.eta, cfg.alpha, cfg.beta,
+                                     cfg.coref_anchor, cfg.batched)
+            loss = terms['loss']
+            if not torch.isfinite(loss):
+                raise CrceError(f"non-finite loss at iteration {it} (" + ', '.join(f'{k}={float(v):.4g}' for k, v in terms.items()) + "); lower lr or check the model")
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            rec.update({k: float(v.detach()) for k, v in terms.items()})
+            history.append(rec)
+            bar.set_postfix({k: f'{float(v.detach()):.4f}' for k, v in terms.items()})
+            if checkpointing and (it + 1) % cfg.checkpoint_every == 0 and it + 1 < cfg.iterations:
+                save_checkpoint(ck, trained, opt, it + 1, history, fingerprint, config_hash, adv, adv_opt)
+            if callback is not None: callback(it, rec)
+        for p in trained.values(): p.requires_grad_(False); p.grad = None
+        params = {n: p.detach().cpu().clone() for n, p in trained.items()}
+        manifest = dict(method=method, preset=preset, concept=concept.key, category=concept.category, prompt=prompt,
+                        lists=_lists_used(concept, cfg, weights), config=cfg_d, seed=seed, backbone=backbone.name, resolution=backbone.image_size,
+                        fingerprint=fingerprint, run_key=key, config_hash=config_hash, trained_params=names, n_trained=int(sum(p.numel() for p in params.values())),
+                        versions=versions(), history=history)
+        if cfg.corefs == 'fixed': manifest['fixed'] = asdict(fixed)
+        if adv is not None: manifest['ap_candidates'] = cand_words; manifest['ap_logits'] = [round(float(v), 5) for v in adv.detach()]
+        if out_dir is not None:
+            save_safetensors(params, out_dir/'erasure.safetensors', dict(method=method, concept=concept.key, fingerprint=fingerprint, run_key=key))
+            dump_json(manifest, out_dir/'manifest.json')
+            write_run_record(out_dir, cfg_d, seed, data_hash=hash_json(manifest['lists']), kind='erase', concept=concept.key, backbone=backbone.name)
+            if ck.exists(): ck.unlink()
+        return EraseResult(params, {n: v.cpu() for n, v in original.items()}, history, manifest, out_dir)
 
 # %% ../nbs/12_train.ipynb #a2eeda83
 def _ap_step(backbone, trained, original, x_t, t, uncond, target, cand_emb, cand_words, adv, adv_opt, cfg, g):
@@ -533,28 +562,35 @@ def _parse_value(v: str):
     if ',' in v: return tuple(_parse_value(x) for x in v.split(','))
     return v
 
-def backbone_from_arg(model: str, device: str | None = None):
-    "The backbone a `--model` argument names: 'tiny[:SEED]' (tiny random), 'mini' (the mini world), else a diffusers folder or Hub id."
+def parse_settings(pairs: Sequence[str] | None) -> dict:
+    "`--set KEY=VALUE` arguments as a dict of typed values (int, float, bool, comma-separated tuple or string)."
+    out = {}
+    for kv in pairs or []:
+        if '=' not in kv: raise CrceError(f"--set expects key=value, got {kv!r}")
+        k, v = kv.split('=', 1); out[k.strip()] = _parse_value(v.strip())
+    return out
+
+def backbone_from_arg(model: str, device: str | None = None, resolution: int | None = None):
+    "The backbone a `--model` argument names ('tiny[:SEED]' tiny random, 'mini' the mini world, else a diffusers folder or Hub id), at `resolution` px if given."
     from crce.backbone import tiny_backbone, load_backbone
-    if model == 'tiny' or model.startswith('tiny:'): return tiny_backbone(int(model.split(':')[1]) if ':' in model else 0)
-    if model == 'mini':
+    if model == 'tiny' or model.startswith('tiny:'): bb = tiny_backbone(int(model.split(':')[1]) if ':' in model else 0)
+    elif model == 'mini':
         try: from crce.miniworld.model import load_miniworld
         except ImportError: raise CrceError("--model mini needs the mini world (crce.miniworld.model.load_miniworld)") from None
-        return load_miniworld(device=device)
-    return load_backbone(model, device=device)
+        bb = load_miniworld(device=device)
+    else: bb = load_backbone(model, device=device)
+    return bb if resolution is None else bb.set_resolution(resolution)
 
 def _cmd_erase(args) -> int:
     from crce.data import load_corefconcept
-    overrides = {}
-    for kv in args.set or []:
-        if '=' not in kv: raise CrceError(f"--set expects key=value, got {kv!r}")
-        k, v = kv.split('=', 1); overrides[k.strip()] = _parse_value(v.strip())
+    overrides = parse_settings(args.set)
+    if args.resolution is not None and args.resolution < 1: raise CrceError(f"--resolution must be a positive number of pixels, got {args.resolution}")
     for k in ('iterations', 'lr', 'M', 'N', 'eta', 'alpha', 'beta', 'checkpoint_every'):
         if getattr(args, k, None) is not None: overrides[k] = getattr(args, k)
     cfg = method_config(args.method, args.preset, **overrides)   # fail on bad settings before loading a model
     concept = load_corefconcept(args.concepts)[args.concept] if args.concepts else resolve_concept(args.concept)
     check_lists(concept, cfg)                                     # ... and on lists too short for M, N
-    bb = backbone_from_arg(args.model, args.device)
+    bb = backbone_from_arg(args.model, args.device, args.resolution)
     res = erase(bb, concept, args.method, args.preset, out_dir=args.out, seed=args.seed, resume=not args.no_resume, **overrides)
     last = res.history[-1] if res.history else {}
     print(f"erased {concept.key!r} with {args.method}/{args.preset}: {len(res.history)} iterations, {res.manifest['n_trained']} parameters, "
@@ -572,6 +608,7 @@ def cli_register(subparsers) -> None:
     p.add_argument('--out', required=True, help='run folder (erasure.safetensors, manifest.json, checkpoints)')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--device', default=None)
+    p.add_argument('--resolution', type=int, help="image size in pixels (default: the model's, 512 for SD 1.x); e.g. 256 for a quick run")
     p.add_argument('--iterations', type=int); p.add_argument('--lr', type=float)
     p.add_argument('--M', type=int); p.add_argument('--N', type=int)
     p.add_argument('--eta', type=float); p.add_argument('--alpha', type=float); p.add_argument('--beta', type=float)
