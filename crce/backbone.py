@@ -93,7 +93,7 @@ SD_SCHEDULER = dict(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012
                     clip_sample=False, set_alpha_to_one=False, steps_offset=1, prediction_type='epsilon')
 
 def tiny_backbone(seed: int = 0, image_size: int = 32, dim: int = 32, vae: bool = True, max_length: int = 77,
-                  name: str | None = None) -> Backbone:
+                  name: str | None = None, device: str | None = None) -> Backbone:
     "A tiny random Stable-Diffusion-shaped backbone (UNet2DConditionModel, CLIPTextModel, AutoencoderKL, DDIM) for tests."
     from diffusers import UNet2DConditionModel, AutoencoderKL, DDIMScheduler
     from transformers import CLIPTextConfig, CLIPTextModel
@@ -111,8 +111,8 @@ def tiny_backbone(seed: int = 0, image_size: int = 32, dim: int = 32, vae: bool 
                                       pad_token_id=49407, projection_dim=dim))
     for m in (unet, te, ae):
         if m is not None: m.eval().requires_grad_(False)
-    return Backbone(unet, te, clip_tokenizer(max_length), DDIMScheduler(**SD_SCHEDULER), ae,
-                    name=name or f'tiny-random-{seed}', image_size=image_size)
+    bb = Backbone(unet, te, clip_tokenizer(max_length), DDIMScheduler(**SD_SCHEDULER), ae, name=name or f'tiny-random-{seed}', image_size=image_size)
+    return bb if device is None else bb.to(device)
 
 # %% ../nbs/11_backbone.ipynb #ce2fdbb2
 @torch.no_grad()

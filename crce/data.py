@@ -12,18 +12,19 @@ import numpy as np
 from .core import CrceError, dump_json, hash_json, asset_path, sha256_file
 
 # %% auto #0
-__all__ = ['CERTAINTY', 'LEVELS', 'CATEGORIES', 'ROLES', 'SPLITS', 'MOJIBAKE_FIXES', 'RELEASE_LISTS', 'RELEASE_TYPES',
-           'RELEASE_FILES', 'FORMAT', 'FORMAT_VERSION', 'BUNDLED', 'certainty_weight', 'normalize_level', 'Item',
-           'parse_key', 'make_key', 'Concept', 'Defect', 'check_items', 'check_roles', 'repair_list', 'read_json',
-           'check_release', 'ValidationError', 'release_to_concepts', 'concept_to_dict', 'concept_from_dict',
-           'validate_concept', 'CorefConcept', 'load_release', 'detect_format', 'load_dataset', 'load_corefconcept',
-           'build_bundled', 'to_release', 'to_frame', 'split_items', 'StepSample', 'sample_step', 'StepSampler',
-           'dataset_report', 'cli_register']
+__all__ = ['CERTAINTY', 'LEVELS', 'CATEGORIES', 'CATEGORY_LABELS', 'ROLES', 'SPLITS', 'MOJIBAKE_FIXES', 'RELEASE_LISTS',
+           'RELEASE_TYPES', 'RELEASE_FILES', 'FORMAT', 'FORMAT_VERSION', 'BUNDLED', 'certainty_weight',
+           'normalize_level', 'Item', 'parse_key', 'make_key', 'Concept', 'Defect', 'check_items', 'check_roles',
+           'repair_list', 'read_json', 'check_release', 'ValidationError', 'release_to_concepts', 'concept_to_dict',
+           'concept_from_dict', 'validate_concept', 'CorefConcept', 'load_release', 'detect_format', 'load_dataset',
+           'load_corefconcept', 'build_bundled', 'to_release', 'to_frame', 'split_items', 'StepSample', 'sample_step',
+           'StepSampler', 'dataset_report', 'cli_register']
 
 # %% ../nbs/01_data.ipynb #777f17ae
 CERTAINTY = {'Very High': 1.0, 'High': 0.8, 'Normal': 0.6, 'Low': 0.4, 'Very Low': 0.2}
 LEVELS = tuple(CERTAINTY)
 CATEGORIES = ('object', 'ip', 'celebrity')
+CATEGORY_LABELS = {'object': 'Object', 'ip': 'Intellectual Property (IP)', 'celebrity': 'Celebrity'}   # how tables and prompts name them
 ROLES = ('coref', 'retain')
 SPLITS = ('train', 'test')
 

@@ -10,10 +10,10 @@ import pandas as pd
 from .core import CrceError, write_run_record, set_seed
 
 # %% auto #0
-__all__ = ['MINI_ERASE', 'COLUMNS', 'demo_row', 'format_row', 'run_demo', 'cli_register']
+__all__ = ['WORLD', 'COLUMNS', 'demo_row', 'format_row', 'run_demo', 'cli_register']
 
 # %% ../nbs/40_demo.ipynb #0f319ad5
-MINI_ERASE = dict(iterations=40, lr=1e-3, ddim_steps=20, step_range=(1, 19))
+WORLD = 'mini'   # the demo's world (crce.worlds)
 
 # %% ../nbs/40_demo.ipynb #0906c90f
 COLUMNS = ['AccU', 'AccC_train', 'AccC_test', 'AccR_train', 'AccR_test', 'balanced']
@@ -36,24 +36,22 @@ def format_row(row: pd.DataFrame) -> str:
 def run_demo(concept: str = 'dog', method: str = 'crce', out_dir: str | Path = 'runs/demo', images_per_prompt: int = 4,
              seed: int = 0, progress: bool = True, resolution: int | None = None, **overrides) -> dict:
     "Erase `concept` from the mini world with `method`, evaluate before/after; write results, table row and grid to `out_dir`."
-    from crce.miniworld.model import load_miniworld, SAMPLING
-    from crce.miniworld.judge import load_judge
-    from crce.miniworld.data import load_mini_corefconcept
+    from crce.worlds import resolve_world
     from crce.train import erase, method_config
     from crce.evaluate import evaluate, metrics, image_grid, write_parquet, markdown_table
     t0 = time.time(); set_seed(seed)
     out = Path(out_dir)
     if out.exists() and not out.is_dir(): raise CrceError(f"{out} exists and is not a directory")
-    cc = load_mini_corefconcept()
+    world = resolve_world(WORLD)
+    cc = world.load_dataset()
     c = cc[concept]
     if images_per_prompt < 1: raise CrceError(f"images_per_prompt must be >= 1, got {images_per_prompt}")
-    settings = {**MINI_ERASE, **overrides}
-    method_config(method, 'paper', **settings)   # an unknown method or setting stops here, before any work
-    backbone, judge = load_miniworld(), load_judge()
-    if resolution is not None: backbone.set_resolution(resolution)
-    ev = dict(images_per_prompt=images_per_prompt, seed=seed, out_dir=out/'eval', progress=progress, **SAMPLING)
+    settings = {**world.erase, **overrides}
+    method_config(method, world.preset, **settings)   # an unknown method or setting stops here, before any work
+    backbone, judge = world.load(resolution=resolution), world.make_judge()
+    ev = dict(images_per_prompt=images_per_prompt, seed=seed, out_dir=out/'eval', progress=progress, **world.sampling)
     before = evaluate(backbone, judge, [c], method='original', **ev)
-    res = erase(backbone, c, method=method, preset='paper', out_dir=out/'erasure', seed=seed, progress=progress, **settings)
+    res = erase(backbone, c, method=method, preset=world.preset, out_dir=out/'erasure', seed=seed, progress=progress, **settings)
     # a rerun loads the finished erasure (or resumes its images): they are filed under the run's key, not the file's bytes
     after = evaluate(backbone, judge, [c], method=method, fingerprint=res.manifest['run_key'], **ev)
     res.restore(backbone)
@@ -61,20 +59,25 @@ def run_demo(concept: str = 'dog', method: str = 'crce', out_dir: str | Path = '
     write_parquet(results, out/'results.parquet')
     row = demo_row(metrics(results, level='concept', seed=seed))
     from crce.core import atomic_write
-    atomic_write(out/'table_row.md', markdown_table(row.round(2), f"Mini world (not Stable Diffusion): {c.key}, judge {judge.name}, "
+    atomic_write(out/'table_row.md', markdown_table(row.round(2), f"{world.label}: {c.key}, judge {judge.name}, "
                                                     f"{images_per_prompt} images per prompt; accuracies in % with 95% bootstrap bounds"))
     fig = image_grid(results, c.key, out/'eval', methods=['original', method], path=out/'grid',
-                     title=f"Mini world (not Stable Diffusion): '{c.key}' before (original) and after {method}")
+                     title=f"{world.label}: '{c.key}' before (original) and after {method}")
     import matplotlib.pyplot as plt; plt.close(fig)
-    config = dict(concept=c.key, method=method, preset='paper', overrides=settings, images_per_prompt=images_per_prompt, sampling=SAMPLING,
+    config = dict(concept=c.key, method=method, preset=world.preset, overrides=settings, images_per_prompt=images_per_prompt, sampling=world.sampling,
                   model=backbone.name, resolution=backbone.image_size, judge=judge.name, erasure_run_key=res.manifest['run_key'])
     write_run_record(out, config, seed, cc.hash, seconds=round(time.time() - t0, 1))
     return dict(row=row, results=results, erasure=res, out_dir=out, seconds=time.time() - t0)
 
 # %% ../nbs/40_demo.ipynb #ba452f45
 def _cmd_demo(args) -> int:
-    d = run_demo(args.concept, args.method, args.out, args.images, args.seed, progress=not args.quiet, resolution=args.resolution)
-    print(f"\nMini world (MiniLM + 16x16 UNet, not Stable Diffusion): '{args.concept}' erased with {args.method}; "
+    from crce.worlds import concept_args
+    keys, dataset = concept_args(args)
+    if dataset: raise CrceError("crce demo uses the mini world's own lists; for another dataset use crce erase and crce evaluate")
+    keys = keys or ['dog']
+    if len(keys) != 1: raise CrceError(f"crce demo erases one concept, got {len(keys)}: {', '.join(keys)}")
+    d = run_demo(keys[0], args.method, args.out, args.images, args.seed, progress=not args.quiet, resolution=args.resolution)
+    print(f"\nMini world (MiniLM + 16x16 UNet, not Stable Diffusion): '{keys[0]}' erased with {args.method}; "
           f"% of images judged to show the concept (95% bootstrap CI)\n")
     print(format_row(d['row']))
     print(f"\nresults, table row, grid and run record in {d['out_dir']} ({d['seconds']:.0f} s)")
@@ -82,9 +85,11 @@ def _cmd_demo(args) -> int:
 
 def cli_register(sub) -> None:
     "Add `crce demo`."
-    p = sub.add_parser('demo', help='erase a concept in the mini world and evaluate it against the original model (CPU, minutes)')
-    p.add_argument('--concept', default='dog'); p.add_argument('--method', default='crce')
+    from crce.worlds import concepts_parent
+    p = sub.add_parser('demo', parents=[concepts_parent(old_concept=True, default='dog')],
+                       help='erase a concept in the mini world and evaluate it against the original model (CPU, minutes)')
+    p.add_argument('--method', default='crce')
     p.add_argument('--out', default='runs/demo'); p.add_argument('--images', type=int, default=4, help='images per prompt')
     p.add_argument('--seed', type=int, default=0); p.add_argument('--quiet', action='store_true')
-    p.add_argument('--resolution', type=int, help='image size in pixels (default: the mini world\'s 16)')
+    p.add_argument('--resolution', type=int, help="image size in pixels (default: the mini world's 16)")
     p.set_defaults(func=_cmd_demo)

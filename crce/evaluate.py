@@ -12,14 +12,14 @@ import pandas as pd
 import torch
 from .core import CrceError, atomic_path, dump_json, asset_path, write_run_record
 from .data import Concept, CorefConcept
-from .judges import Judge, judge_verdicts, to_uint8, HashJudge
+from .judges import Judge, judge_verdicts, to_uint8, HashJudge, make_judge
 
 # %% auto #0
 __all__ = ['GROUPS', 'METRICS', 'LOWER_IS_BETTER', 'RESULT_COLUMNS', 'CATEGORY_LABELS', 'PAPER_NAMES', 'GROUP_LABELS',
            'GROUP_COLORS', 'as_concepts', 'eval_prompts', 'slug', 'plan_jobs', 'save_png', 'load_images', 'shard',
-           'shard_state', 'check_generation_settings', 'generate_images', 'results_path', 'write_parquet', 'evaluate',
-           'load_results', 'balanced_score', 'metrics', 'paper_tables', 'markdown_table', 'table1', 'table7',
-           'image_grid', 'make_judge', 'load_model', 'erasure_fingerprint', 'cli_register']
+           'shard_state', 'check_generation_settings', 'generate_images', 'results_path', 'write_parquet',
+           'tidy_results', 'evaluate', 'load_results', 'balanced_score', 'metrics', 'paper_tables', 'markdown_table',
+           'table1', 'table7', 'image_grid', 'load_model', 'erasure_fingerprint', 'cli_register']
 
 # %% ../nbs/30_evaluate.ipynb #4de75d2a
 GROUPS = ('target', 'coref_train', 'coref_test', 'retain_train', 'retain_test')
@@ -35,16 +35,27 @@ def as_concepts(concepts) -> list[Concept]:
         if not isinstance(c, Concept): raise CrceError(f"expected crce.data.Concept objects, got {type(c).__name__}")
     return out
 
-def eval_prompts(concepts, template: str = '{}', coref_ask: str = 'target', groups: Sequence[str] = GROUPS) -> pd.DataFrame:
-    "One row per (concept, group, prompt): the prompt text and the concept the judge is asked about (`ask`)."
+def _erased_names(concepts, erased) -> dict[str, set]:
+    "Per concept key: the (case-folded) names that another target erased in the same run goes by (its name, key and corefs)."
+    if not erased: return {}
+    by_key = {c.key: c for c in concepts}
+    names = {k: {k.casefold()} | ({by_key[k].name.casefold()} | {i.text.casefold() for i in by_key[k].corefs('all')} if k in by_key else set())
+             for k in erased}
+    return {c.key: set().union(*[n for k, n in names.items() if k != c.key]) for c in concepts}
+
+def eval_prompts(concepts, template: str = '{}', coref_ask: str = 'target', groups: Sequence[str] = GROUPS,
+                 erased: Sequence[str] | None = None) -> pd.DataFrame:
+    "One row per (concept, group, prompt): the prompt text and the concept the judge is asked about (`ask`); see `erased` below."
     if template.count('{}') != 1: raise CrceError(f"prompt template must contain '{{}}' exactly once, got {template!r}")
     if coref_ask not in ('target', 'coref'): raise CrceError(f"coref_ask must be 'target' or 'coref', got {coref_ask!r}")
     bad = [g for g in groups if g not in GROUPS]
     if bad: raise CrceError(f"unknown group(s) {bad}; expected some of {', '.join(GROUPS)}")
-    rows = []
-    for c in as_concepts(concepts):
+    rows, cs = [], as_concepts(concepts)
+    other = _erased_names(cs, erased)   # a multi-concept erasure: another erased target is not a retain of this one
+    for c in cs:
         for g in groups:
             items = [(c.name, None)] if g == 'target' else [(it.text, it.certainty) for it in getattr(c, g)]
+            if g.startswith('retain') and other.get(c.key): items = [x for x in items if x[0].casefold() not in other[c.key]]
             for i, (text, cert) in enumerate(items):
                 ask = c.key if g == 'target' or (g.startswith('coref') and coref_ask == 'target') else text
                 rows.append(dict(concept=c.key, category=c.category, group=g, index=i, item=text, certainty=cert,
@@ -141,7 +152,8 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
     with atomic_path(path) as tmp: df.to_parquet(tmp, index=False)
     return Path(path)
 
-def _tidy(df: pd.DataFrame) -> pd.DataFrame:
+def tidy_results(df: pd.DataFrame) -> pd.DataFrame:
+    "Results with the library's columns in order and their types (verdicts as nullable booleans)."
     df = df.reindex(columns=RESULT_COLUMNS)
     df['verdict'] = df['verdict'].astype('boolean')
     for c in ('index', 'seed'): df[c] = df[c].astype('int64')
@@ -151,12 +163,12 @@ def evaluate(backbone, judge: Judge, concepts, images_per_prompt: int = 4, seed:
              out_dir: str | Path | None = None, template: str = '{}', coref_ask: str = 'target', groups: Sequence[str] = GROUPS,
              num_inference_steps: int | None = None, guidance_scale: float | None = None, batch_size: int = 8,
              judge_batch_size: int = 32, generate_fn: Callable | None = None, gen_kwargs: dict | None = None,
-             state=None, fingerprint: str | None = None, progress: bool = True) -> pd.DataFrame | None:
+             state=None, fingerprint: str | None = None, progress: bool = True, erased: Sequence[str] | None = None) -> pd.DataFrame | None:
     "Generate `images_per_prompt` images per prompt of each concept's groups with `backbone`, judge them; tidy results (resumable with `out_dir`)."
     from tqdm.auto import tqdm
     if not isinstance(judge, Judge): raise CrceError(f"{judge!r} is not a judge (needs a name and a call (images, concept) -> verdicts)")
     concepts = as_concepts(concepts)
-    jobs = plan_jobs(eval_prompts(concepts, template, coref_ask, groups), images_per_prompt, seed, method)
+    jobs = plan_jobs(eval_prompts(concepts, template, coref_ask, groups, erased), images_per_prompt, seed, method)
     jobs['judge'] = judge.name
     kw = _gen_kwargs(num_inference_steps, guidance_scale, gen_kwargs)
     gen = generate_fn or _default_generate
@@ -166,7 +178,7 @@ def evaluate(backbone, judge: Judge, concepts, images_per_prompt: int = 4, seed:
             ims = [gen(backbone, b.prompt.tolist()[j:j + batch_size], [int(s) for s in b.seed.tolist()[j:j + batch_size]], **kw)
                    for j in range(0, len(b), batch_size)]
             return to_uint8(torch.cat(ims)).float() / 255
-        return _judge_jobs(jobs, judge, None, load, judge_batch_size, progress, None).assign(path=None).pipe(_tidy)
+        return _judge_jobs(jobs, judge, None, load, judge_batch_size, progress, None).assign(path=None).pipe(tidy_results)
     out_dir = Path(out_dir)
     if state is None or state.is_main_process:
         check_generation_settings(out_dir, method, {'backbone': getattr(backbone, 'name', type(backbone).__name__), 'fingerprint': fingerprint,
@@ -178,7 +190,7 @@ def evaluate(backbone, judge: Judge, concepts, images_per_prompt: int = 4, seed:
         state.wait_for_everyone()
         if not state.is_main_process: return None
     rp = results_path(out_dir, method, judge.name)
-    done = _tidy(pd.read_parquet(rp)) if rp.exists() else None
+    done = tidy_results(pd.read_parquet(rp)) if rp.exists() else None
     write_run_record(out_dir, dict(method=method, judge=judge.name, images_per_prompt=images_per_prompt, template=template,
                                    coref_ask=coref_ask, groups=list(groups), concepts=[c.key for c in concepts],
                                    backbone=getattr(backbone, 'name', None), generation=kw), seed=seed,
@@ -200,8 +212,8 @@ def _judge_jobs(jobs, judge, done, load, judge_batch_size, progress, checkpoint)
                 b = aj.iloc[i:i + judge_batch_size]
                 vs = judge_verdicts(judge, load(b), ask)
                 new.append(b.assign(verdict=[v.verdict for v in vs], raw=[v.raw for v in vs]))
-        if checkpoint is not None: checkpoint(_tidy(pd.concat(new, ignore_index=True)))
-    res = _tidy(pd.concat(new, ignore_index=True))
+        if checkpoint is not None: checkpoint(tidy_results(pd.concat(new, ignore_index=True)))
+    res = tidy_results(pd.concat(new, ignore_index=True))
     return res.set_index(_rowkeys(res)).loc[_rowkeys(jobs)].reset_index(drop=True)
 
 # %% ../nbs/30_evaluate.ipynb #8087961a
@@ -209,7 +221,7 @@ def load_results(out_dir: str | Path, methods: Sequence[str] | None = None, judg
     "All tidy results under `out_dir/results/` (optionally only some methods / one judge), one row per judged image."
     files = sorted((Path(out_dir)/'results').glob('*.parquet'))
     if not files: raise CrceError(f"no results under {Path(out_dir)/'results'}")
-    df = _tidy(pd.concat([pd.read_parquet(f) for f in files], ignore_index=True))
+    df = tidy_results(pd.concat([pd.read_parquet(f) for f in files], ignore_index=True))
     if methods is not None: df = df[df.method.isin(list(methods))]
     if judge is not None: df = df[df.judge == judge]
     return df.reset_index(drop=True)
@@ -298,7 +310,8 @@ def metrics(results: pd.DataFrame, level: str = 'concept', keys: Sequence[str] =
     return base[front + [c for m in cols for c in (m, f'{m}_lo', f'{m}_hi')] + [c for c in base.columns if c.startswith('n_')]]
 
 # %% ../nbs/30_evaluate.ipynb #cdd866dd
-CATEGORY_LABELS = {'object': 'Object', 'ip': 'Intellectual Property (IP)', 'celebrity': 'Celebrity', 'all': 'All'}
+from .data import CATEGORY_LABELS as _CATEGORIES
+CATEGORY_LABELS = {**_CATEGORIES, 'all': 'All'}   # the data layer's names, and the average over categories
 PAPER_NAMES = {'original': 'SD', 'sd': 'SD', 'esd-x': 'ESD-x', 'realera': 'RealEra', 'crce-sphere': 'CRCE-Sphere',
                'crce-fixed': 'CRCE-Fixed', 'crce': 'CRCE', 'fmn': 'FMN', 'uce': 'UCE', 'spm': 'SPM', 'receler': 'Receler', 'mace': 'MACE'}
 
@@ -460,24 +473,6 @@ def image_grid(results: pd.DataFrame, concept: str, root: str | Path, methods: S
     return fig
 
 # %% ../nbs/30_evaluate.ipynb #2e4de1b0
-def make_judge(kind: str, model: str | None = None, base_url: str | None = None, device: str | None = None, candidates=None):
-    "A judge by name: 'qwen', 'openai', 'clip', 'resnet', 'mini' or 'test-hash' (the test judge)."
-    from crce import judges as J
-    if kind == 'qwen': return J.QwenVLJudge.from_pretrained(model or 'Qwen/Qwen2-VL-7B-Instruct', device=device)
-    if kind == 'openai':
-        if not model: raise CrceError("--judge openai needs --judge-model (the served model's name)")
-        return J.OpenAIVisionJudge(model, base_url=base_url)
-    if kind == 'clip': return J.CLIPJudge.from_pretrained(model or 'openai/clip-vit-large-patch14', device=device, candidates=candidates)
-    if kind == 'resnet': return J.ResNetJudge.from_pretrained(model or 'microsoft/resnet-50', device=device)
-    if kind == 'test-hash': return HashJudge()
-    if kind == 'mini':
-        try: from crce.miniworld import judge as mj
-        except ImportError: raise CrceError("--judge mini needs the mini world (crce.miniworld.judge)") from None
-        loader = getattr(mj, 'load_judge', None)
-        if loader is None: raise CrceError("crce.miniworld.judge has no load_judge()")
-        return loader() if model is None else loader(model)
-    raise CrceError(f"unknown judge {kind!r}; expected qwen, openai, clip, resnet, mini or test-hash")
-
 def load_model(model: str, erasure: str | None = None, device: str | None = None, resolution: int | None = None):
     "A backbone from a diffusers folder / Hub id, 'mini' or 'tiny[:SEED]' (as `crce erase --model`), with an erasure run applied when given."
     from crce.train import backbone_from_arg, load_erasure
@@ -498,51 +493,61 @@ def erasure_fingerprint(erasure: str | Path) -> str:
     return sha256_file(f)
 
 def _cmd_evaluate(args) -> int:
-    from crce.data import load_corefconcept, load_dataset
-    ds = load_dataset(args.dataset) if args.dataset else load_corefconcept()
-    keys = [k.strip() for k in args.concepts.split(',') if k.strip()] if args.concepts else ds.keys()
-    concepts = [ds[k] for k in keys]
+    from crce.worlds import resolve_world, concept_args, check_resolution
+    world = resolve_world(args.model)
+    keys, dataset = concept_args(args)
     if args.erasure and not args.method: raise CrceError("--erasure needs --method (the name its results are filed under)")
-    fp = erasure_fingerprint(args.erasure) if args.erasure else None
-    if args.resolution is not None and args.resolution < 1: raise CrceError(f"--resolution must be a positive number of pixels, got {args.resolution}")
+    fp, erased = None, None
+    if args.erasure:
+        fp = erasure_fingerprint(args.erasure)
+        man = Path(args.erasure); man = (man if man.is_dir() else man.parent)/'manifest.json'
+        erased = json.loads(man.read_text()).get('concepts') if man.exists() else None   # a multi-concept erasure's targets
+        if erased and not keys: keys = list(erased)
+    check_resolution(args.resolution)
+    ds = world.load_dataset(dataset)
+    concepts = [ds[k] for k in keys] if keys else list(ds)
     state = shard_state() if args.shard else None
     device = str(state.device) if state is not None and args.device is None else args.device
     # the judge first: missing judge weights stop the command before a model is loaded
     # CLIP ranks a concept against the evaluated targets and retains (corefs are left out: they would compete with their own target)
+    kind = args.judge or world.judge
     cands = list(dict.fromkeys([c.key for c in concepts] + [it.text for c in concepts for it in c.retains('all')]))
-    judge = make_judge(args.judge, args.judge_model, args.base_url, device, candidates=cands if args.judge == 'clip' else None)
+    judge = make_judge(kind, args.judge_model, args.base_url, device, candidates=cands if kind == 'clip' else None)
     bb = load_model(args.model, args.erasure, device, args.resolution)
-    res = evaluate(bb, judge, concepts, images_per_prompt=args.images_per_prompt, seed=args.seed, method=args.method or 'original', fingerprint=fp,
-                   out_dir=args.out, template=args.template, coref_ask=args.coref_ask, num_inference_steps=args.steps,
-                   guidance_scale=args.guidance, batch_size=args.batch_size, state=state)
+    sampling = {**world.sampling, **{k: v for k, v in dict(num_inference_steps=args.steps, guidance_scale=args.guidance).items() if v is not None}}
+    res = evaluate(bb, judge, concepts, images_per_prompt=args.images_per_prompt or world.images_per_prompt, seed=args.seed,
+                   method=args.method or 'original', fingerprint=fp, out_dir=args.out, template=args.template, coref_ask=args.coref_ask,
+                   batch_size=args.batch_size, state=state, erased=erased, **sampling)
     if res is None: return 0
     out = Path(args.out)
     mc = metrics(res); mcat = metrics(res, level='category')
     with atomic_path(out/'metrics'/f'{slug(args.method or "original")}__{slug(judge.name)}.csv') as tmp: mc.to_csv(tmp, index=False)
     t = table1(mcat, paper=args.paper, balanced=True, out_dir=out/'tables', name=f'table1-{slug(args.method or "original")}__{slug(judge.name)}')
+    print(f"{world.label}; judge {judge.name}")
     print(markdown_table(t))
+    if len(concepts) > 1:
+        print(markdown_table(mc.set_index('concept')[[c for c in ('AccU', 'AccC_train', 'AccC_test', 'AccR_train', 'AccR_test') if c in mc]].round(1),
+                             'per concept'))
     return 0
 
 def cli_register(subparsers) -> None:
     "Add `crce evaluate` to the `crce` command."
-    p = subparsers.add_parser('evaluate', help='generate, judge and tabulate AccU/AccC/AccR for a model (resumable)')
-    p.add_argument('--model', required=True, help="diffusers folder or Hub id of the backbone, or 'mini'")
-    p.add_argument('--erasure', help='erasure run folder to apply (crce.train.load_erasure)')
+    from crce.worlds import model_parent, concepts_parent
+    from crce.judges import JUDGES
+    p = subparsers.add_parser('evaluate', parents=[model_parent(None), concepts_parent()],
+                              help='generate, judge and tabulate AccU/AccC/AccR for a model (resumable)')
+    p.add_argument('--erasure', help='erasure run folder to apply (crce.train.load_erasure); a multi-concept run is evaluated on all its targets')
     p.add_argument('--method', default=None, help="method name in the results (default 'original')")
-    p.add_argument('--concepts', help='comma-separated concept keys (default: all in the dataset)')
-    p.add_argument('--dataset', help='CorefConcept file (default: the bundled dataset)')
-    p.add_argument('-K', '--images-per-prompt', type=int, default=4)
+    p.add_argument('-K', '--images-per-prompt', type=int, default=None, help="images per prompt (default: the world's; 4 on SD, 1 on mini)")
     p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--judge', default='qwen', choices=['qwen', 'openai', 'clip', 'resnet', 'mini', 'test-hash'])
+    p.add_argument('--judge', default=None, choices=list(JUDGES), help="default: the world's (qwen on SD, mini on the mini world)")
     p.add_argument('--judge-model', help='judge model id (or served model name for --judge openai)')
     p.add_argument('--base-url', help='OpenAI-compatible endpoint for --judge openai')
     p.add_argument('--template', default='{}', help="prompt template, e.g. 'a photo of a {}'")
     p.add_argument('--coref-ask', default='target', choices=['target', 'coref'], help='judge coref images against the target (default) or the coref')
-    p.add_argument('--steps', type=int, default=None, help='DDIM steps (default: the backbone default, 50)')
-    p.add_argument('--guidance', type=float, default=None, help='guidance scale (default 7.5)')
+    p.add_argument('--steps', type=int, default=None, help="DDIM steps (default: the world's, 50 on SD)")
+    p.add_argument('--guidance', type=float, default=None, help="guidance scale (default: the world's, 7.5 on SD)")
     p.add_argument('--batch-size', type=int, default=8)
-    p.add_argument('--device', default=None)
-    p.add_argument('--resolution', type=int, help="image size in pixels (default: the model's own)")
     p.add_argument('--paper', action='store_true', help="print the paper's Table 1 rows beside ours")
     p.add_argument('--shard', action='store_true', help='split generation over processes (run under accelerate launch --multi_gpu or torchrun)')
     p.add_argument('--out', required=True, help='output folder (images, results, tables; reruns resume)')

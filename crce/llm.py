@@ -15,7 +15,7 @@ import openai
 from tqdm.auto import tqdm
 
 from .core import CrceError, atomic_write, dump_json, hash_json, sha256_bytes
-from .data import (CERTAINTY, LEVELS, CATEGORIES, Concept, CorefConcept, parse_key, make_key, normalize_level,
+from .data import (CERTAINTY, LEVELS, CATEGORIES, CATEGORY_LABELS, Concept, CorefConcept, parse_key, make_key, normalize_level,
                        check_items, check_roles)
 
 # %% auto #0
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 # %% ../nbs/04_llm.ipynb #f1001cc8
 PROMPT_VERSION = 'crce-appc-v1'
 
-CATEGORY_NAMES = {'object': 'Object', 'ip': 'Intellectual Property (IP)', 'celebrity': 'Celebrity'}
+CATEGORY_NAMES = CATEGORY_LABELS   # the data layer's one table of category names
 
 SYSTEM_TEMPLATE = """\
 The Task Instruction. This research program focuses on the concept erasing behavior of Text-2-Image models, especially Stable Diffusion v1.4. The goal is to explore the under-/over-erasure behavior of the current concept erasure algorithms. As part of this academic study, you will generate coreferential (coref) lists and retention (retains) lists for specified concepts.
@@ -587,12 +587,12 @@ def cache_key(model: str, target: str, category: str, n_coref: int = 15, n_retai
     if topups and topup_spare: d['topup_spare'] = topup_spare   # the spares change the top-up requests; left out when 0
     return hash_json(d)
 
-def _slug(s: str) -> str: return re.sub(r'[^a-z0-9]+', '-', s.lower()).strip('-')[:40] or 'concept'
+def _cache_stem(s: str) -> str: return re.sub(r'[^a-z0-9]+', '-', s.lower()).strip('-')[:40] or 'concept'
 
 def cache_file(cache_dir: str | os.PathLike, gen: CorefGenerator, target: str, category: str) -> Path:
     "The cache file of `target` for `gen`: `<cache_dir>/<slug>-<key[:16]>.json`."
     k = cache_key(gen.model, target, category, gen.n_coref, gen.n_retain, topups=gen.topups, topup_spare=gen.topup_spare)
-    return Path(cache_dir) / f'{_slug(target)}-{k[:16]}.json'
+    return Path(cache_dir) / f'{_cache_stem(target)}-{k[:16]}.json'
 
 # %% ../nbs/04_llm.ipynb #ce2c2a1c
 def as_concepts(concepts: Iterable) -> list[tuple[str, str]]:
@@ -698,13 +698,19 @@ def read_concepts(path: str | os.PathLike) -> list[tuple[str, str]]:
     return as_concepts(obj)
 
 def _generate_cmd(args) -> int:
+    model = args.llm
+    if args.model_old:
+        from crce.worlds import deprecated
+        deprecated('generate --model NAME', '--llm NAME')
+        if model: raise CrceError("give the LLM once: --llm NAME")
+        model = args.model_old
     concepts = read_concepts(args.concepts)
     out = Path(args.out)
     key = None
     if args.api_key_env:
         key = os.environ.get(args.api_key_env)
         if not key: raise CrceError(f"environment variable {args.api_key_env} (from --api-key-env) is not set")
-    gen = CorefGenerator(model=args.model, base_url=args.base_url, api_key=key, structured=args.structured, temperature=args.temperature,
+    gen = CorefGenerator(model=model or 'gpt-4o-mini', base_url=args.base_url, api_key=key, structured=args.structured, temperature=args.temperature,
                          max_tokens=args.max_tokens, max_reasks=args.max_reasks, max_retries=args.max_retries, timeout=args.timeout,
                          max_chars=args.max_chars, top_up=args.max_topups > 0, max_topups=args.max_topups,
                          topup_spare=args.topup_spare, topup_temperature=args.topup_temperature)
@@ -719,12 +725,14 @@ def _generate_cmd(args) -> int:
 
 def cli_register(subparsers) -> None:
     "Add `crce generate` to an argparse subparsers object."
+    import argparse
     p = subparsers.add_parser('generate', help='generate coref/retain lists with an LLM (OpenAI-compatible server)',
                               description='Generate CorefConcept entries for a list of concepts with an LLM.')
     p.add_argument('--concepts', required=True, help='JSON or CSV file of (target, category)')
     p.add_argument('--out', required=True, help='output CorefConcept JSON file')
     p.add_argument('--base-url', default=None, help='OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 (default: OpenAI)')
-    p.add_argument('--model', default='gpt-4o-mini', help='model name on the server')
+    p.add_argument('--llm', default=None, help="the LLM's name on the server (default gpt-4o-mini)")
+    p.add_argument('--model', dest='model_old', help=argparse.SUPPRESS)   # the spelling of earlier versions
     p.add_argument('--api-key-env', default=None, metavar='NAME', help='read the API key from this environment variable (default: OPENAI_API_KEY)')
     p.add_argument('--structured', default='auto', choices=('auto',) + STRUCTURED_MODES, help='how to request JSON output')
     p.add_argument('--cache', default=None, help='cache directory (default: OUT.cache)')

@@ -14,9 +14,9 @@ from .core import CrceError, atomic_path, atomic_write, dump_json, write_run_rec
 from .evaluate import slug
 
 # %% auto #0
-__all__ = ['TABLE1_METHODS', 'TABLE6_METHODS', 'TABLE7_GRID', 'DEFAULT_MN', 'TABLE6_PAPER_NAMES', 'TABLES', 'SCALES',
-           'SEED_STRIDE', 'RunSpec', 'table_runs', 'scale_of', 'scale_settings', 'run_dir', 'plan_runs', 'run_one',
-           'collect', 'seed_table', 'balanced_figure', 'report', 'reproduce', 'cli_register']
+__all__ = ['TABLE1_METHODS', 'TABLE6_METHODS', 'DEFAULT_MN', 'TABLE6_PAPER_NAMES', 'TABLES', 'SEED_STRIDE', 'RunSpec',
+           'table_runs', 'scale_settings', 'run_dir', 'plan_runs', 'run_one', 'collect', 'seed_table',
+           'balanced_figure', 'report', 'reproduce', 'cli_register']
 
 # %% ../nbs/32_reproduce.ipynb #06a41280
 @dataclass(frozen=True)
@@ -29,7 +29,6 @@ class RunSpec:
 TABLE1_METHODS = ('original', 'esd-x', 'realera', 'crce-sphere', 'crce-fixed', 'crce', 'ap')
 TABLE6_METHODS = ('original', 'crce-nocert', 'crce-both-0.2', 'crce-both-0.4', 'crce-coref-0', 'crce-coref-0.2', 'crce-coref-0.4',
                   'crce-retain-0', 'crce-retain-0.2', 'crce-retain-0.4', 'crce')
-TABLE7_GRID = {'sd': (1, 3, 5, 10), 'mini': (1, 3, 5)}   # the mini world's concepts have 5-7 train corefs and 5-6 train retains
 DEFAULT_MN = (5, 3)                                      # the paper's M, N: Table 7's (5, 3) cell is the `crce` run
 TABLE6_PAPER_NAMES = {m: m.replace('crce', 'CRCE', 1) for m in TABLE6_METHODS if m.startswith('crce-')} | {'crce': 'CRCE-ours', 'original': 'SD'}
 TABLES = ('table1', 'table6', 'table7')
@@ -42,7 +41,7 @@ def table_runs(table: str, methods: Sequence[str] | None = None, grid: Sequence[
     if table not in TABLES: raise CrceError(f"unknown table {table!r}; expected one of {', '.join(TABLES)}")
     if table == 'table7':
         if methods is not None: raise CrceError("table7 sweeps M and N of crce; it takes --grid, not --methods")
-        grid = tuple(grid or TABLE7_GRID['sd'])
+        grid = tuple(grid or (1, 3, 5, 10))   # the paper's; each world has its own (`crce.worlds.World.grid`)
         if not grid or any(int(v) < 1 for v in grid): raise CrceError(f"grid values must be positive integers, got {list(grid)}")
         runs = [RunSpec('original')]
         for M in grid:
@@ -57,24 +56,12 @@ def table_runs(table: str, methods: Sequence[str] | None = None, grid: Sequence[
     return [_spec(m) for m in dict.fromkeys(ms)]
 
 # %% ../nbs/32_reproduce.ipynb #80f22190
-SCALES = {
-    'sd':   dict(preset='paper', erase={}, sampling=dict(num_inference_steps=50, guidance_scale=7.5), images_per_prompt=4, judge='qwen'),
-    'mini': dict(preset='paper', erase=None, sampling=None, images_per_prompt=1, judge='mini'),
-}
 SEED_STRIDE = 1000
 
-def scale_of(model: str) -> str:
-    "'mini' for the mini world, 'sd' for any other backbone (Stable Diffusion, a local diffusers folder, a tiny random test model)."
-    return 'mini' if model == 'mini' else 'sd'
-
 def scale_settings(model: str) -> dict:
-    "The default erasure and evaluation settings for `model` (see `SCALES`)."
-    s = dict(SCALES[scale_of(model)])
-    if s['erase'] is None:
-        from crce.demo import MINI_ERASE
-        from crce.miniworld.model import SAMPLING
-        s.update(erase=dict(MINI_ERASE), sampling=dict(SAMPLING))
-    return s
+    "The settings a table on `model`'s world starts from: preset, erasure settings, sampling, images per prompt, judge, Table 7 grid."
+    from crce.worlds import resolve_world
+    return resolve_world(model).settings()
 
 # %% ../nbs/32_reproduce.ipynb #8c66d717
 def _select(ds, concepts=None, category=None) -> list:
@@ -101,15 +88,24 @@ def run_dir(out_dir, label: str, concept: str, seed: int) -> Path:
     "The folder of one run: `out_dir/runs/<label>/<concept>/seed<k>`."
     return Path(out_dir)/'runs'/slug(label)/slug(concept)/f'seed{int(seed)}'
 
-def plan_runs(runs: Sequence[RunSpec], concepts, seeds: Sequence[int], out_dir, images_per_prompt: int = 1) -> pd.DataFrame:
-    "One row per (seed, concept, run): its folder, and whether its erasure and evaluation exist."
+def _units(concepts, together: bool = False) -> list[list]:
+    "The erasure units of a table: each concept alone, or all of them erased together in one run."
+    return [list(concepts)] if together else [[c] for c in concepts]
+
+def _unit_label(unit) -> str: return '+'.join(c.key for c in unit)
+
+def plan_runs(runs: Sequence[RunSpec], concepts, seeds: Sequence[int], out_dir, images_per_prompt: int = 1,
+              together: bool = False) -> pd.DataFrame:
+    "One row per (seed, concept, run), or per (seed, concept set, run) when the concepts are erased `together`: its folder, and whether its erasure and evaluation exist."
     rows = []
     for s in seeds:
-        for c in concepts:
-            n_img = images_per_prompt * (1 + sum(len(c.corefs(sp)) + len(c.retains(sp)) for sp in ('train', 'test')))
+        for unit in _units(concepts, together):
+            n_img = images_per_prompt * sum(1 + sum(len(c.corefs(sp)) + len(c.retains(sp)) for sp in ('train', 'test')) for c in unit)
+            cats = {c.category for c in unit}
             for r in runs:
-                d = run_dir(out_dir, r.label, c.key, s)
-                rows.append(dict(seed=int(s), concept=c.key, category=c.category, label=r.label, method=r.method or 'original',
+                d = run_dir(out_dir, r.label, _unit_label(unit), s)
+                rows.append(dict(seed=int(s), concept=_unit_label(unit), category=cats.pop() if len(cats) == 1 else 'mixed',
+                                 concepts=[c.key for c in unit], label=r.label, method=r.method or 'original',
                                  dir=str(d), erased=(r.method is None) or (d/'erasure'/'erasure.safetensors').exists(),
                                  evaluated=any((d/'eval'/'results').glob('*.parquet')), n_images=n_img))
     return pd.DataFrame(rows)
@@ -124,15 +120,18 @@ def _check_manifest(d: Path, spec: RunSpec, concept, seed: int, preset: str, ove
     want = effective_settings(method_config(spec.method, preset, **overrides))
     got = man.get('config', {})
     diff = sorted(k for k in want if json.dumps(want[k]) != json.dumps(got.get(k)))
-    if man.get('concept') != concept.key or int(man.get('seed', -1)) != int(seed) or diff:
+    label = _unit_label(concept if isinstance(concept, list) else [concept])
+    if man.get('concept') != label or int(man.get('seed', -1)) != int(seed) or diff:
         raise CrceError(f"{d} holds an erasure made with other settings ({', '.join(diff) or 'concept/seed'}); use another --out")
 
 def run_one(backbone, judge, concept, spec: RunSpec, seed: int, out_dir, settings: dict, template: str = '{}',
             progress: bool = True) -> pd.DataFrame:
-    "Erase (or load) `spec` for `concept` with `seed`, evaluate it under `out_dir/runs/...`, restore the backbone; the tidy results."
+    "Erase (or load) `spec` for `concept` (or a list of concepts erased together) with `seed`, evaluate it under `out_dir/runs/...`, restore the backbone; the tidy results."
     from crce.train import erase, method_config, select_params
     from crce.evaluate import evaluate
-    d = run_dir(out_dir, spec.label, concept.key, seed)
+    unit = concept if isinstance(concept, list) else [concept]
+    erased = [c.key for c in unit] if len(unit) > 1 else None   # erased together: no target is another's retain, for every row
+    d = run_dir(out_dir, spec.label, _unit_label(unit), seed)
     restore, fp = None, None
     unet = backbone.unet
     try:
@@ -143,10 +142,11 @@ def run_one(backbone, judge, concept, spec: RunSpec, seed: int, out_dir, setting
             # snapshot first: an erasure loaded, or stopped halfway, must not leave its weights in the backbone
             restore = {n: p.detach().clone() for n, p in select_params(unet, cfg.params).items()}
             # a finished run on disk is loaded by erase, an interrupted one resumes from its checkpoint, a missing one trains
-            res = erase(backbone, concept, method=spec.method, preset=settings['preset'], out_dir=ed, seed=seed, progress=progress, **ov)
+            res = erase(backbone, unit if len(unit) > 1 else unit[0], method=spec.method, preset=settings['preset'], out_dir=ed, seed=seed, progress=progress, **ov)
             fp = res.manifest['run_key']   # images are filed under the run's identity, not the file's bytes
-        return evaluate(backbone, judge, [concept], images_per_prompt=settings['images_per_prompt'], seed=SEED_STRIDE * int(seed),
-                        method=spec.label, out_dir=d/'eval', template=template, fingerprint=fp, progress=progress, **settings['sampling'])
+        return evaluate(backbone, judge, unit, images_per_prompt=settings['images_per_prompt'], seed=SEED_STRIDE * int(seed),
+                        method=spec.label, out_dir=d/'eval', template=template, fingerprint=fp, progress=progress, erased=erased,
+                        **settings['sampling'])
     finally:
         if restore is not None:
             from crce.train import put_params
@@ -155,7 +155,7 @@ def run_one(backbone, judge, concept, spec: RunSpec, seed: int, out_dir, setting
 # %% ../nbs/32_reproduce.ipynb #9b9a3307
 def collect(plan: pd.DataFrame, runs: Sequence[RunSpec]) -> pd.DataFrame:
     "The tidy results of the evaluated runs in `plan`, with `run` (seed), `M`, `N` and paths relative to the output folder."
-    from crce.evaluate import _tidy
+    from crce.evaluate import tidy_results
     mn = {r.label: (r.overrides.get('M', DEFAULT_MN[0]), r.overrides.get('N', DEFAULT_MN[1])) for r in runs
           if r.method is not None and r.method.startswith('crce') and not r.method.startswith('crce-sphere')}
     parts = []
@@ -163,8 +163,8 @@ def collect(plan: pd.DataFrame, runs: Sequence[RunSpec]) -> pd.DataFrame:
         d = Path(row.dir)
         fs = sorted((d/'eval'/'results').glob('*.parquet'))
         for f in fs:
-            df = _tidy(pd.read_parquet(f))
-            df = df[(df.concept == row.concept) & (df.method == row.label)]
+            df = tidy_results(pd.read_parquet(f))
+            df = df[df.concept.isin(row.concepts) & (df.method == row.label)]
             rel = d.relative_to(d.parents[3])   # runs/<label>/<concept>/seed<k>
             parts.append(df.assign(path=[str(rel/'eval'/p) for p in df.path], run=int(row.seed),
                                    M=mn.get(row.label, (np.nan, np.nan))[0], N=mn.get(row.label, (np.nan, np.nan))[1]))
@@ -247,11 +247,13 @@ def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, categor
               base_url: str | None = None, dataset: str | None = None, preset: str | None = None, erase_overrides: dict | None = None,
               sampling: dict | None = None, template: str = '{}', paper: bool = False, report_dir=None, device: str | None = None,
               shard: bool = False, dry_run: bool = False, name: str | None = None, progress: bool = True,
-              resolution: int | None = None) -> dict | None:
+              resolution: int | None = None, together: bool = False) -> dict | None:
     "Train and evaluate every run of `table` for the chosen concepts and seeds on `model`, resumably; write the table. See the module docs."
     from tqdm.auto import tqdm
+    from crce.worlds import resolve_world, check_resolution
     t0 = time.time()
-    s = scale_settings(model)
+    world = resolve_world(model)
+    s = {k: v for k, v in world.settings().items() if k != 'grid'}
     if preset: s['preset'] = preset
     if erase_overrides: s['erase'] = {**s['erase'], **{k: v for k, v in erase_overrides.items() if v is not None}}
     if sampling: s['sampling'] = {**s['sampling'], **{k: v for k, v in sampling.items() if v is not None}}
@@ -259,27 +261,25 @@ def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, categor
         if int(images_per_prompt) < 1: raise CrceError(f"images per prompt must be >= 1, got {images_per_prompt}")
         s['images_per_prompt'] = int(images_per_prompt)
     s['judge'] = judge or s['judge']
-    if resolution is not None and (isinstance(resolution, bool) or int(resolution) < 1):
-        raise CrceError(f"resolution must be a positive number of pixels, got {resolution!r}")
+    check_resolution(resolution)
     s.update(model=model, template=template, resolution=None if resolution is None else int(resolution))
     seeds = [int(x) for x in seeds]
     if not seeds or min(seeds) < 0: raise CrceError(f"seeds must be non-negative integers, got {seeds}")
-    if table == 'table7' and grid is None: grid = TABLE7_GRID[scale_of(model)]
+    if table == 'table7' and grid is None: grid = world.grid
     runs = table_runs(table, methods, grid)
     from crce.train import method_config
     for r in runs:   # every run's settings are checked before any work (an unknown or ill-typed --set fails here)
         if r.method is not None: method_config(r.method, s['preset'], **_erasure_settings(r, s))
-    if dataset: from crce.data import load_dataset; ds = load_dataset(dataset)
-    elif model == 'mini': from crce.miniworld.data import load_mini_corefconcept; ds = load_mini_corefconcept()
-    else: from crce.data import load_corefconcept; ds = load_corefconcept()
+    ds = world.load_dataset(dataset)   # the world's own lists unless a dataset file is given
     cs = _select(ds, concepts, category)
     _check_lists(runs, cs, *[s['erase'].get(k, d) for k, d in zip('MN', DEFAULT_MN)])
     out = Path(out_dir)
     if out.exists() and not out.is_dir(): raise CrceError(f"{out} exists and is not a directory")
-    plan = plan_runs(runs, cs, seeds, out, s['images_per_prompt'])
+    if together and len(cs) < 2: raise CrceError("erasing concepts together needs at least two concepts")
+    plan = plan_runs(runs, cs, seeds, out, s['images_per_prompt'], together)
     if dry_run: return dict(plan=plan, settings=s)
     rec = out/'reproduce.json'
-    fixed = _fixed_settings(s)
+    fixed = _fixed_settings(s) | (dict(together=True) if together else {})
     if rec.exists():
         old = json.loads(rec.read_text())
         if json.loads(json.dumps(fixed)) != old.get('settings'):
@@ -290,21 +290,22 @@ def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, categor
         state = shard_state()
         if device is None: device = str(state.device)
     if state is None or state.is_main_process: dump_json(dict(settings=fixed), rec)
-    from crce.train import backbone_from_arg
-    from crce.evaluate import make_judge, shard
+    from crce.judges import make_judge
+    from crce.evaluate import shard
     cands = list(dict.fromkeys([c.key for c in cs] + [it.text for c in cs for it in c.retains('all')]))
     jd = make_judge(s['judge'], judge_model, base_url, device, candidates=cands if s['judge'] == 'clip' else None)   # before the model: missing judge weights stop here
-    backbone = backbone_from_arg(model, device, s['resolution'])
-    mine = shard([c.key for c in cs], state)
-    todo = [(sd, c, r) for sd in seeds for c in cs if c.key in mine for r in runs]
-    for sd, c, r in tqdm(todo, disable=not progress, desc=f'{table} runs'):
-        run_one(backbone, jd, c, r, sd, out, s, template, progress=progress)
+    backbone = world.load(device, s['resolution'])
+    units = _units(cs, together)
+    mine = shard([_unit_label(u) for u in units], state)
+    todo = [(sd, u, r) for sd in seeds for u in units if _unit_label(u) in mine for r in runs]
+    for sd, u, r in tqdm(todo, disable=not progress, desc=f'{table} runs'):
+        run_one(backbone, jd, u if together else u[0], r, sd, out, s, template, progress=progress)
     if state is not None:
         state.wait_for_everyone()
         if not state.is_main_process: return None
-    plan = plan_runs(runs, cs, seeds, out, s['images_per_prompt'])
+    plan = plan_runs(runs, cs, seeds, out, s['images_per_prompt'], together)
     results = collect(plan, runs)
-    label = f"mini world (MiniLM + 16x16 UNet, not Stable Diffusion)" if model == 'mini' else f"{getattr(backbone, 'name', model)}"
+    label = world.label if world.name != world.model_id else f"{getattr(backbone, 'name', model)}"
     rep = report(results, table, runs, out/'tables', label, paper=paper, name=name, images_root=out,
                  grid_concept='dog' if 'dog' in set(results.concept) else None)
     record = dict(config=dict(table=table, runs=[r.label for r in runs], concepts=[c.key for c in cs], **fixed), seed=seeds,
@@ -330,7 +331,7 @@ def _cmd_reproduce(args) -> int:
                   judge_model=args.judge_model, base_url=args.base_url, dataset=args.dataset, preset=args.preset, erase_overrides=er,
                   sampling=dict(num_inference_steps=args.steps, guidance_scale=args.guidance), template=args.template, paper=args.paper,
                   report_dir=args.report, device=args.device, shard=args.shard, dry_run=args.dry_run, name=args.name, progress=not args.quiet,
-                  resolution=args.resolution)
+                  resolution=args.resolution, together=args.together)
     if r is None: return 0
     if args.dry_run:
         p = r['plan']
@@ -350,29 +351,29 @@ def _cmd_reproduce(args) -> int:
 
 def cli_register(sub) -> None:
     "Add `crce reproduce`."
-    p = sub.add_parser('reproduce', help='train and evaluate every run of a paper table (resumable), then write the table')
+    from crce.worlds import model_parent, concepts_parent
+    from crce.judges import JUDGES
+    p = sub.add_parser('reproduce', parents=[model_parent('mini'), concepts_parent()],
+                       help='train and evaluate every run of a paper table (resumable), then write the table')
     p.add_argument('table', choices=TABLES)
-    p.add_argument('--model', default='mini', help="'mini' (CPU), a diffusers folder or Hub id (e.g. CompVis/stable-diffusion-v1-4), or 'tiny[:SEED]'")
-    p.add_argument('--concepts', help='comma-separated concept keys (default: all)')
     p.add_argument('--category', choices=['object', 'ip', 'celebrity'])
     p.add_argument('--seeds', default='0', help='comma-separated seeds, e.g. 0,1,2')
     p.add_argument('--methods', help='comma-separated methods (table1/table6; default: the table\'s)')
-    p.add_argument('--grid', help='comma-separated M and N values (table7; default 1,3,5,10, mini world 1,3,5)')
+    p.add_argument('--grid', help="comma-separated M and N values (table7; default: the world's, 1,3,5,10 on SD, 1,3,5 on mini)")
     p.add_argument('--out', default='runs/reproduce')
-    p.add_argument('-K', '--images-per-prompt', type=int, default=None, help='images per prompt and seed (default 4, mini world 1)')
-    p.add_argument('--judge', choices=['qwen', 'openai', 'clip', 'resnet', 'mini', 'test-hash'], help='default qwen (mini world: mini)')
+    p.add_argument('-K', '--images-per-prompt', type=int, default=None, help="images per prompt and seed (default: the world's, 4 on SD, 1 on mini)")
+    p.add_argument('--judge', choices=list(JUDGES), help="default: the world's (qwen on SD, mini on the mini world)")
     p.add_argument('--judge-model'); p.add_argument('--base-url')
-    p.add_argument('--dataset', help='CorefConcept file (default: the bundled dataset; mini world: its own)')
     p.add_argument('--preset', choices=['paper', 'official'])
     p.add_argument('--iterations', type=int); p.add_argument('--lr', type=float)
     p.add_argument('--set', action='append', metavar='KEY=VALUE', help='override any erasure setting of every run, e.g. --set ddim_steps=20 --set step_range=1,19')
-    p.add_argument('--resolution', type=int, help="image size in pixels for training and evaluation (default: the model's own)")
     p.add_argument('--steps', type=int, help='DDIM steps of the evaluation images'); p.add_argument('--guidance', type=float)
     p.add_argument('--template', default='{}')
     p.add_argument('--paper', action='store_true', help="print the paper's numbers beside ours")
     p.add_argument('--report', help='also write the tables and figures to this folder (e.g. figures/...)')
     p.add_argument('--name', help="file name stem of the table and figures (default: the table's name)")
-    p.add_argument('--device'); p.add_argument('--shard', action='store_true', help='split concepts between accelerate processes')
+    p.add_argument('--together', action='store_true', help='erase the chosen concepts in one run per method and seed (multi-concept erasure)')
+    p.add_argument('--shard', action='store_true', help='split concepts between accelerate processes')
     p.add_argument('--dry-run', action='store_true', help='print the plan and the work left; do nothing')
     p.add_argument('--quiet', action='store_true')
     p.set_defaults(func=_cmd_reproduce)

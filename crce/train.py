@@ -16,11 +16,12 @@ from .losses import esd_anchor, crce_loss, sample_mse, predict_x0
 from .backbone import Backbone, encode_prompts, ddim_sample, ddim_scheduler
 
 # %% auto #0
-__all__ = ['PARAM_SETS', 'TIMESTEP_MAPS', 'PRESETS', 'METHODS', 'CRCE_FAMILY', 'select_params', 'swapped', 'EraseConfig',
-           'method_config', 'effective_settings', 'erasure_step', 'step_timestep', 'model_fingerprint',
-           'save_checkpoint', 'load_checkpoint', 'put_params', 'load_erasure', 'resolve_concept', 'certainty_weights',
-           'ap_vocabulary', 'kmeans_1d', 'ap_representatives', 'ap_candidates', 'gumbel_pick', 'EraseResult',
-           'check_lists', 'run_key', 'erase', 'parse_settings', 'backbone_from_arg', 'cli_register']
+__all__ = ['PARAM_SETS', 'TIMESTEP_MAPS', 'PRESETS', 'METHODS', 'select_params', 'swapped', 'EraseConfig', 'method_config',
+           'effective_settings', 'erasure_step', 'step_timestep', 'model_fingerprint', 'save_checkpoint',
+           'load_checkpoint', 'put_params', 'load_erasure', 'Run', 'Method', 'register', 'get_method', 'ESD', 'CRCE',
+           'CRCEFixed', 'Sphere', 'resolve_concept', 'certainty_weights', 'ap_vocabulary', 'kmeans_1d',
+           'ap_representatives', 'ap_candidates', 'gumbel_pick', 'AP', 'EraseResult', 'check_lists', 'resolve_concepts',
+           'run_key', 'sample_xt', 'erase', 'export_lora', 'parse_settings', 'backbone_from_arg', 'cli_register']
 
 # %% ../nbs/12_train.ipynb #cc050268
 def _in_attn2(n): return '.attn2.' in n
@@ -100,40 +101,15 @@ PRESETS = {
                      crce=dict(params='xattn-qk', coref_anchor='per-coref')),
 }
 
-_CRCE = dict(corefs='sample', M=5, N=3)
-_FLAT = dict(coref_certainty='flat', retain_certainty='flat')
-METHODS: dict[str, dict] = {
-    'esd-x':        dict(params='xattn-strict'),
-    'esd-x-full':   dict(params='xattn'),
-    'esd-u':        dict(params='noxattn'),
-    'esd-selfattn': dict(params='selfattn'),
-    'esd-all':      dict(params='full'),
-    'crce':         dict(_CRCE),
-    'crce-fixed':   dict(_CRCE, corefs='fixed'),
-    'crce-sphere':  dict(_CRCE, corefs='sphere', **_FLAT),
-    'crce-nocert':  dict(_CRCE, **_FLAT),
-    'realera':      dict(_CRCE, corefs='sphere', M=10, N=2, params='xattn-strict', coref_anchor='shared', **_FLAT),  # M, N: RealEra's paper (CRCE App. B)
-    'ap':           dict(params='xattn', corefs='adversarial'),
-}
-CRCE_FAMILY = ('crce', 'crce-fixed', 'crce-sphere', 'crce-nocert')
 _NOISE_RE = re.compile(r'^crce-(coref|retain|both)-([0-9.]+)$')
-
-def _method_fields(method: str) -> dict:
-    if method in METHODS: return dict(METHODS[method])
-    m = _NOISE_RE.match(method)
-    if not m: raise CrceError(f"unknown method {method!r}; expected one of {', '.join(METHODS)} or crce-(coref|retain|both)-LEVEL")
-    role, level = m[1], float(m[2])
-    roles = ('coref', 'retain') if role == 'both' else (role,)
-    flat = {f'{r}_certainty': 'flat' for r in ('coref', 'retain') if r not in roles}
-    return dict(_CRCE, certainty_noise=level, noise_roles=roles, **flat)
 
 def method_config(method: str = 'crce', preset: str = 'paper', **overrides) -> EraseConfig:
     "The configuration of `method` under `preset`, with `overrides` (any `EraseConfig` field) applied last."
     if preset not in PRESETS: raise CrceError(f"unknown preset {preset!r}; expected one of {', '.join(PRESETS)}")
-    fields = _method_fields(method)
+    m = get_method(method)
     kw = dict(PRESETS[preset]['common'])
-    if method in CRCE_FAMILY or _NOISE_RE.match(method): kw.update(PRESETS[preset]['crce'])
-    kw.update(fields)
+    if m.crce_family: kw.update(PRESETS[preset]['crce'])
+    kw.update(m.config)
     names = {f.name for f in dataclasses.fields(EraseConfig)}
     bad = [k for k in overrides if k not in names]
     if bad: raise CrceError(f"unknown setting(s) {', '.join(bad)}; valid: {', '.join(sorted(names - {'method', 'preset'}))}")
@@ -229,12 +205,12 @@ def _load_opt(opt: torch.optim.Optimizer, names: list[str], prefix: str, tensors
         st = {k[len(prefix):-len(n)-1]: v.to(p.device) for k, v in tensors.items() if k.startswith(prefix) and k.endswith('/' + n)}
         if st: opt.state[p] = st
 
-def save_checkpoint(path, params: dict, opt, it: int, history: list, fingerprint: str, config_hash: str, adv=None, adv_opt=None) -> Path:
-    "Atomically write trained params, optimizer (and AP adversary) state and run metadata to one safetensors file."
+def save_checkpoint(path, params: dict, opt, it: int, history: list, fingerprint: str, config_hash: str, extra: dict | None = None) -> Path:
+    "Atomically write trained params, optimizer state, a method's `extra` tensors and run metadata to one safetensors file."
     names = list(params)
     t = {f'param/{n}': p.detach().cpu().contiguous() for n, p in params.items()}
     t.update(_opt_tensors(opt, names, 'opt/'))
-    if adv is not None: t['adv/logits'] = adv.detach().cpu().clone(); t.update(_opt_tensors(adv_opt, ['logits'], 'advopt/'))
+    t.update(extra or {})
     meta = dict(iteration=str(it), fingerprint=fingerprint, config_hash=config_hash, history=json.dumps(history))
     save_safetensors(t, path, meta)
     return Path(path)
@@ -270,6 +246,128 @@ def load_erasure(path: str | os.PathLike, target) -> list[str]:
     put_params(unet, tensors)
     return list(tensors)
 
+# %% ../nbs/12_train.ipynb #335da17e
+@dataclass
+class Run:
+    "What a method sees of an erasure in progress: the model, its settings, every target of the run and the current one (`k`)."
+    backbone: Backbone
+    cfg: EraseConfig
+    seed: int
+    trained: dict                 # name -> the parameter being trained
+    original: dict                # name -> its original value
+    emb: Callable                 # texts -> (n, L, D) embeddings, each text encoded on its own (None for no texts)
+    uncond: torch.Tensor          # the empty prompt's embedding (1, L, D)
+    concepts: list                # the run's targets (`crce.data.Concept`): one, or several for a multi-concept erasure
+    targets: list                 # per target, its prompt's embedding (1, L, D)
+    weights: list                 # per target, the certainty weight of each coref and retain (`certainty_weights`)
+    k: int = 0                    # the current target
+    state: dict = field(default_factory=dict)   # a method's own objects (its draw, its adversary)
+    @property
+    def unet(self): return self.backbone.unet
+    @property
+    def concept(self): return self.concepts[self.k]
+    @property
+    def target(self): return self.targets[self.k]
+    @property
+    def multi(self) -> bool: return len(self.concepts) > 1
+
+class Method:
+    "An erasure method as a plug-in of the shared loop: the settings it fixes (`config`) and the hooks `erase` calls."
+    def __init__(self, name: str, crce_family: bool = False, **config):
+        bad = sorted(set(config) - {f.name for f in dataclasses.fields(EraseConfig)} | ({'method', 'preset'} & set(config)))
+        if bad: raise CrceError(f"method {name!r} sets unknown setting(s) {', '.join(bad)}")
+        self.name, self.crce_family, self.config = name, crce_family, config
+    def setup(self, run: Run) -> None:
+        "Once per run, before a checkpoint is restored (candidates, a fixed draw)."
+    def fit(self, run: Run) -> None:
+        "A phase before the loop, e.g. a closed-form edit (with `iterations=0`, instead of it); not repeated on resume."
+    def draw(self, run: Run, it: int, g: torch.Generator) -> dict:
+        "This iteration's `corefs` and `retains` (embeddings), their `coref_weights` and `retain_weights`, and `record` fields."
+        return {}
+    def step(self, run: Run, it: int, x_t: torch.Tensor, t: torch.Tensor, g: torch.Generator) -> tuple[dict, dict]:
+        "Loss terms (with `loss`) and record fields of iteration `it`: by default `erasure_step` on what `draw` returns."
+        d, c = self.draw(run, it, g), run.cfg
+        terms = erasure_step(run.unet, run.trained, run.original, x_t, t, run.uncond, run.target,
+                             corefs=d.get('corefs'), retains=d.get('retains'), coref_weights=d.get('coref_weights', []),
+                             retain_weights=d.get('retain_weights', []), eta=c.eta, alpha=c.alpha, beta=c.beta,
+                             coref_anchor=c.coref_anchor, batched=c.batched)
+        return terms, d.get('record', {})
+    def checkpoint(self, run: Run) -> dict[str, torch.Tensor]:
+        "The method's own tensors to checkpoint (beside the trained parameters and Adam's state)."
+        return {}
+    def restore(self, run: Run, tensors: dict) -> None:
+        "Put back what `checkpoint` saved."
+    def manifest(self, run: Run) -> dict:
+        "Fields the method adds to the run's manifest."
+        return {}
+    def __repr__(self): return f"{type(self).__name__}({self.name!r}, {', '.join(f'{k}={v!r}' for k, v in self.config.items())})"
+
+METHODS: dict[str, Method] = {}
+
+def register(method: Method) -> Method:
+    "Add `method` to the registry under its name (what `erase`, `method_config` and `--method` look up)."
+    if not isinstance(method, Method): raise CrceError(f"register needs a Method, got {type(method).__name__}")
+    if not method.name or method.name in METHODS or _NOISE_RE.match(method.name):
+        raise CrceError(f"method name {method.name!r} is empty or taken")
+    METHODS[method.name] = method
+    return method
+
+def get_method(name: str) -> Method:
+    "The registered method `name`, or a certainty-noise variant `crce-(coref|retain|both)-LEVEL` (Table 6)."
+    if name in METHODS: return METHODS[name]
+    m = _NOISE_RE.match(str(name))
+    if not m: raise CrceError(f"unknown method {name!r}; expected one of {', '.join(METHODS)} or crce-(coref|retain|both)-LEVEL")
+    role, level = m[1], float(m[2])
+    roles = ('coref', 'retain') if role == 'both' else (role,)
+    flat = {f'{r}_certainty': 'flat' for r in ('coref', 'retain') if r not in roles}
+    return CRCE(name, crce_family=True, corefs='sample', M=5, N=3, certainty_noise=level, noise_roles=roles, **flat)
+
+
+# %% ../nbs/12_train.ipynb #01a15679
+class ESD(Method):
+    "ESD: the target's prediction is trained towards its anchor; no corefs, no retains (`draw` gives nothing)."
+
+class CRCE(Method):
+    "CRCE: each step, M corefs and N retains drawn from the concept's lists, weighted by their certainty."
+    def pick(self, run: Run, it: int):
+        from crce.data import sample_step
+        return sample_step(run.concept, run.cfg.M, run.cfg.N, [run.seed, it], run.cfg.split)
+    def draw(self, run, it, g):
+        st, w = self.pick(run, it), run.weights[run.k]
+        return dict(corefs=run.emb(st.corefs), retains=run.emb(st.retains), coref_weights=[w['coref'][c] for c in st.corefs],
+                    retain_weights=[w['retain'][r] for r in st.retains], record=dict(corefs=st.corefs, retains=st.retains))
+
+class CRCEFixed(CRCE):
+    "CRCE-Fixed: one draw of M corefs and N retains per target, kept for the whole run."
+    def setup(self, run):
+        from crce.data import sample_step
+        run.state['fixed'] = [sample_step(c, run.cfg.M, run.cfg.N, [run.seed, 2**31 - 1], run.cfg.split) for c in run.concepts]
+    def pick(self, run, it): return run.state['fixed'][run.k]
+    def manifest(self, run):
+        fx = [asdict(f) for f in run.state['fixed']]
+        return dict(fixed=fx[0] if not run.multi else {c.key: f for c, f in zip(run.concepts, fx)})
+
+class Sphere(Method):
+    "CRCE-Sphere and RealEra: M corefs and N retains sampled each step on spheres around the target's text embedding (`crce.sphere`)."
+    def draw(self, run, it, g):
+        from crce.sphere import sphere_corefs_retains
+        c = run.cfg
+        sc, sr = sphere_corefs_retains(run.target[0].cpu(), c.M, c.N, c.sphere_r_max, g, c.sphere_max_proposals)
+        return dict(corefs=sc.embeddings.to(run.target) if c.M else None, retains=sr.embeddings.to(run.target) if c.N else None,
+                    coref_weights=[1.0] * c.M, retain_weights=[1.0] * c.N,
+                    record=dict(coref_sims=[round(float(v), 4) for v in sc.similarities], retain_sims=[round(float(v), 4) for v in sr.similarities]))
+
+_CRCE = dict(corefs='sample', M=5, N=3)
+_FLAT = dict(coref_certainty='flat', retain_certainty='flat')
+for _name, _params in (('esd-x', 'xattn-strict'), ('esd-x-full', 'xattn'), ('esd-u', 'noxattn'), ('esd-selfattn', 'selfattn'), ('esd-all', 'full')):
+    register(ESD(_name, params=_params))
+register(CRCE('crce', crce_family=True, **_CRCE))
+register(CRCEFixed('crce-fixed', crce_family=True, **dict(_CRCE, corefs='fixed')))
+register(Sphere('crce-sphere', crce_family=True, **dict(_CRCE, corefs='sphere'), **_FLAT))
+register(CRCE('crce-nocert', crce_family=True, **_CRCE, **_FLAT))
+register(Sphere('realera', **dict(_CRCE, corefs='sphere', M=10, N=2), params='xattn-strict', coref_anchor='shared', **_FLAT))  # M, N: RealEra's paper (CRCE App. B)
+
+
 # %% ../nbs/12_train.ipynb #9a61224b
 def resolve_concept(concept, corefs=None, retains=None, category: str = 'object'):
     "A `crce.data.Concept` from a Concept, a dataset key, or a target string with (text, level) lists."
@@ -283,15 +381,15 @@ def resolve_concept(concept, corefs=None, retains=None, category: str = 'object'
     return Concept(name, category, sense, coref_train=tuple(corefs or ()), retain_train=tuple(retains or ()))
 
 # %% ../nbs/12_train.ipynb #d03b71aa
-def certainty_weights(concept, cfg: EraseConfig, seed: int) -> dict[str, dict[str, float]]:
-    "Per role ('coref', 'retain'), the weight of each item text under `cfg`'s certainty settings."
+def certainty_weights(concept, cfg: EraseConfig, seed: int, index: int | None = None) -> dict[str, dict[str, float]]:
+    "Per role ('coref', 'retain'), the weight of each item text under `cfg`'s certainty settings (`index`: the target's place in a multi-concept run)."
     out = {}
     for i, role in enumerate(('coref', 'retain')):
         items = getattr(concept, role + 's')(cfg.split)
         mode = getattr(cfg, f'{role}_certainty')
         w = {it.text: (1.0 if mode == 'flat' else it.weight) for it in items}
         if role in cfg.noise_roles and cfg.certainty_noise > 0:
-            rng = np.random.default_rng([seed, 77, i])
+            rng = np.random.default_rng([seed, 77, i] + ([] if index is None else [index]))
             w = {k: float(np.clip(v + rng.uniform(-cfg.certainty_noise, cfg.certainty_noise), 0., 1.)) for k, v in w.items()}
         out[role] = w
     return out
@@ -361,6 +459,57 @@ def gumbel_pick(logits: torch.Tensor, tau: float, generator: torch.Generator | N
     hard = torch.zeros_like(y); hard[k] = 1.
     return hard - y.detach() + y, k
 
+# %% ../nbs/12_train.ipynb #a2eeda83
+class AP(Method):
+    "AP: ESD plus an x0-space preservation term on an adversarially chosen candidate concept, whose choice is learned by gradient ascent."
+    def setup(self, run):
+        c, run.state['ap'] = run.cfg, []
+        for k, concept in enumerate(run.concepts):
+            words = ap_vocabulary(c.ap_vocab, c.ap_vocab_size, exclude=[concept.key, c.prompt or concept.key])
+            cand_words, cand_emb, _ = ap_candidates(run.backbone, run.targets[k][0], words, c.ap_K, c.ap_pool)
+            logits = torch.zeros(len(cand_words), device=run.backbone.device, requires_grad=True)
+            run.state['ap'].append(dict(words=cand_words, emb=cand_emb, logits=logits, opt=torch.optim.Adam([logits], lr=c.ap_lr)))
+    def _prefix(self, run, k): return 'adv' if not run.multi else f'adv{k}'
+    def checkpoint(self, run):
+        out = {}
+        for k, a in enumerate(run.state['ap']):
+            p = self._prefix(run, k)
+            out[f'{p}/logits'] = a['logits'].detach().cpu().clone(); out.update(_opt_tensors(a['opt'], ['logits'], f'{p}opt/'))
+        return out
+    def restore(self, run, tensors):
+        for k, a in enumerate(run.state['ap']):
+            p = self._prefix(run, k)
+            with torch.no_grad(): a['logits'].copy_(tensors[f'{p}/logits'])
+            _load_opt(a['opt'], ['logits'], f'{p}opt/', tensors)
+    def manifest(self, run):
+        ms = [dict(ap_candidates=a['words'], ap_logits=[round(float(v), 5) for v in a['logits'].detach()]) for a in run.state['ap']]
+        return ms[0] if not run.multi else dict(ap={c.key: m for c, m in zip(run.concepts, ms)})
+    def step(self, run, it, x_t, t, g):
+        bb, unet, c, a = run.backbone, run.unet, run.cfg, run.state['ap'][run.k]
+        adv, adv_opt, cand_emb = a['logits'], a['opt'], a['emb']
+        for _ in range(c.ap_adv_steps):   # the adversary: ascent on the preservation loss through both predictions
+            w, k = gumbel_pick(adv, c.ap_tau, g)
+            ca = torch.einsum('k,kld->ld', w, cand_emb)[None]
+            pa = _x0(bb, x_t, unet(x_t, t, encoder_hidden_states=ca).sample, t)
+            with swapped(run.trained, run.original):
+                pb = _x0(bb, x_t, unet(x_t, t, encoder_hidden_states=ca).sample, t)
+                diff = (pa - pb).detach()
+                gb, = torch.autograd.grad(pb, adv, grad_outputs=-2 * diff / diff.numel(), retain_graph=True)
+            ga, = torch.autograd.grad(pa, adv, grad_outputs=2 * diff / diff.numel())
+            adv_opt.zero_grad(); adv.grad = -(ga + gb)
+            adv_opt.step()
+        _, k = gumbel_pick(adv.detach(), c.ap_tau, g)   # the model: ESD plus lambda x preservation of the adversary's pick
+        ca = cand_emb[k:k+1]
+        with torch.no_grad(), swapped(run.trained, run.original):
+            fz = unet(x_t.expand(3, *x_t.shape[1:]), t, encoder_hidden_states=torch.cat([run.uncond, run.target, ca])).sample
+        tr = unet(x_t.expand(2, *x_t.shape[1:]), t, encoder_hidden_states=torch.cat([run.target, ca])).sample
+        esd = sample_mse(tr[:1], esd_anchor(fz[:1], fz[1:2], c.eta)).mean()
+        pres = sample_mse(_x0(bb, x_t, tr[1:], t), _x0(bb, x_t, fz[2:], t).detach()).mean()
+        return dict(loss=esd + c.ap_lambda * pres, esd=esd, preserve=pres), dict(adversary=a['words'][k])
+
+register(AP('ap', params='xattn', corefs='adversarial'))
+
+
 # %% ../nbs/12_train.ipynb #509021ac
 @dataclass
 class EraseResult:
@@ -400,11 +549,30 @@ def check_lists(concept, cfg: EraseConfig) -> None:
         if cfg.M > nc: raise CrceError(f"M={cfg.M} but concept {concept.key!r} has only {nc} {cfg.split} corefs")
         if cfg.N > nr: raise CrceError(f"N={cfg.N} but concept {concept.key!r} has only {nr} {cfg.split} retains")
 
+def resolve_concepts(concept, corefs=None, retains=None) -> list:
+    "The run's targets: one concept (a Concept, a key, or a target with lists), or several (a list of Concepts or keys; 'a,b,c')."
+    if isinstance(concept, str) and ',' in concept and corefs is None and retains is None:
+        concept = [k.strip() for k in concept.split(',') if k.strip()]
+    if isinstance(concept, (list, tuple)):
+        if corefs is not None or retains is not None: raise CrceError("corefs= and retains= are for one concept; give several as Concepts")
+        cs = [resolve_concept(c) for c in concept]
+        if not cs: raise CrceError("no concept given")
+        keys = [c.key for c in cs]
+        if len(set(keys)) < len(keys): raise CrceError(f"a concept is listed twice: {', '.join(keys)}")
+        return cs
+    return [resolve_concept(concept, corefs, retains)]
+
+def _run_concept(cs) -> tuple[str, object]:
+    "The run's concept label and the identity that keys and hashes use: the key for one target, 'a+b+c' and the keys for several."
+    return (cs[0].key, cs[0].key) if len(cs) == 1 else ('+'.join(c.key for c in cs), [c.key for c in cs])
+
 def run_key(cfg: EraseConfig, concept, seed: int, fingerprint: str, resolution: int | None = None) -> str:
     "Identity of an erasure run: what its training does (`effective_settings`), the lists it draws from, its seed, the original model and the resolution."
+    cs = concept if isinstance(concept, list) else [concept]
     settings = {k: v for k, v in effective_settings(cfg).items() if k != 'checkpoint_every'}
-    lists = _lists_used(concept, cfg, certainty_weights(concept, cfg, seed))
-    return hash_json(dict(settings=settings, concept=concept.key, lists=lists, seed=int(seed), model=fingerprint, resolution=resolution))
+    lists = [_lists_used(c, cfg, certainty_weights(c, cfg, seed, i if len(cs) > 1 else None)) for i, c in enumerate(cs)]
+    return hash_json(dict(settings=settings, concept=_run_concept(cs)[1], lists=lists[0] if len(cs) == 1 else lists, seed=int(seed),
+                          model=fingerprint, resolution=resolution))
 
 def _finished(out_dir, key) -> dict | None:
     "The manifest of a finished run in `out_dir` with this `key`; None if there is none; an error if it was made otherwise."
@@ -414,144 +582,132 @@ def _finished(out_dir, key) -> dict | None:
         raise CrceError(f"{out_dir} holds an erasure made with other settings, lists, seed or model; use another out_dir (or resume=False, --no-resume, to replace it)")
     return man
 
+def sample_xt(run: Run, s: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    "x_t after `s` DDIM steps from fresh noise (drawn from `g`) towards the current target, and the timestep of its noise level."
+    c, bb = run.cfg, run.backbone
+    x_T = torch.randn((1, *bb.latent_shape), generator=g)
+    with (swapped(run.trained, run.original) if c.xt_model == 'frozen' else contextlib.nullcontext()):
+        x_t = ddim_sample(bb, run.target, run.uncond, x_T, c.ddim_steps, c.xt_guidance, stop_at=s)
+    return x_t, torch.tensor([step_timestep(bb, s, c.ddim_steps, c.timestep_map)], device=bb.device)
+
+def _restore(ck, run, method, opt, fingerprint, config_hash) -> tuple[int, list]:
+    tensors, meta = load_checkpoint(ck)
+    if meta.get('fingerprint') != fingerprint:
+        raise CrceError(f"checkpoint {ck} was made from another model (its trained parameters differ from this UNet's); use another out_dir")
+    if meta.get('config_hash') != config_hash:
+        raise CrceError(f"checkpoint {ck} was made with other settings (method, hyperparameters, concept or seed); use another out_dir")
+    with torch.no_grad():
+        for n, p in run.trained.items(): p.copy_(tensors[f'param/{n}'])
+    _load_opt(opt, list(run.trained), 'opt/', tensors)
+    method.restore(run, tensors)
+    return int(meta['iteration']), json.loads(meta['history'])
+
+def _start(backbone, cs, cfg, seed, trained, original) -> Run:
+    cache: dict[str, torch.Tensor] = {}
+    def emb(texts):   # each text encoded on its own: an embedding never depends on which texts share its batch
+        for s in dict.fromkeys(texts):
+            if s not in cache: cache[s] = encode_prompts(backbone, [s])[0]
+        return torch.stack([cache[s] for s in texts]) if texts else None
+    multi = len(cs) > 1
+    return Run(backbone, cfg, seed, trained, original, emb, emb(['']), cs, [emb([cfg.prompt or c.key]) for c in cs],
+               [certainty_weights(c, cfg, seed, i if multi else None) for i, c in enumerate(cs)])
+
 def erase(backbone: Backbone, concept, method: str = 'crce', preset: str = 'paper', out_dir: str | os.PathLike | None = None,
           seed: int = 0, progress: bool = True, corefs=None, retains=None, resume: bool = True,
           callback: Callable | None = None, **overrides) -> EraseResult:
-    "Erase `concept` from `backbone`'s UNet (in place) with `method` under `preset`; see `method_config` for `overrides`."
+    "Erase `concept` (or several: a list, or 'a,b,c') from `backbone`'s UNet, in place, with `method` under `preset` (see `method_config`)."
     from tqdm.auto import tqdm
-    from crce.data import sample_step
-    from crce.sphere import sphere_corefs_retains
-    cfg = method_config(method, preset, **overrides)
-    concept = resolve_concept(concept, corefs, retains)
-    check_lists(concept, cfg)
-    if checkpointing := cfg.checkpoint_every > 0:
-        if out_dir is None: raise CrceError("checkpoint_every needs out_dir")
+    cfg, plugin = method_config(method, preset, **overrides), get_method(method)
+    cs = resolve_concepts(concept, corefs, retains)
+    if len(cs) > 1 and cfg.prompt: raise CrceError("prompt= names one target's prompt; a multi-concept run prompts each target by its key")
+    for c in cs: check_lists(c, cfg)
+    if cfg.checkpoint_every > 0 and out_dir is None: raise CrceError("checkpoint_every needs out_dir")
     out_dir = Path(out_dir) if out_dir is not None else None
-    unet = backbone.unet
-    for p in unet.parameters(): p.requires_grad_(False)
-    trained = select_params(unet, cfg.params)
-    names = list(trained)
+    label, ident = _run_concept(cs)
+    for p in backbone.unet.parameters(): p.requires_grad_(False)
+    trained = select_params(backbone.unet, cfg.params)
     original = {n: p.detach().clone() for n, p in trained.items()}
     fingerprint = model_fingerprint(original)
-    key = run_key(cfg, concept, seed, fingerprint, backbone.image_size)
+    key = run_key(cfg, cs if len(cs) > 1 else cs[0], seed, fingerprint, backbone.image_size)
     if resume and (man := _finished(out_dir, key)) is not None:   # this very run is done: load it instead of training again
         from safetensors.torch import load_file
         params = load_file(str(out_dir/'erasure.safetensors'))
-        put_params(unet, params)
+        put_params(backbone.unet, params)
         return EraseResult(params, {n: v.cpu() for n, v in original.items()}, man['history'], man, out_dir)
     with deterministic():   # bit for bit the same run for a fixed seed and thread count
         cfg_d = asdict(cfg)
-        config_hash = hash_json({k: v for k, v in cfg_d.items() if k not in ('iterations', 'checkpoint_every')} | dict(seed=seed, concept=concept.key))
+        config_hash = hash_json({k: v for k, v in cfg_d.items() if k not in ('iterations', 'checkpoint_every')} | dict(seed=seed, concept=ident))
         for p in trained.values(): p.requires_grad_(True)
         opt = torch.optim.Adam(list(trained.values()), lr=cfg.lr)
-        prompt = cfg.prompt or concept.key
-        cache: dict[str, torch.Tensor] = {}
-        def emb(texts):   # each text encoded on its own: an embedding never depends on which texts share its batch
-            for s in dict.fromkeys(texts):
-                if s not in cache: cache[s] = encode_prompts(backbone, [s])[0]
-            return torch.stack([cache[s] for s in texts]) if texts else None
-        uncond, target = emb(['']), emb([prompt])
-        weights = certainty_weights(concept, cfg, seed)
-        fixed = sample_step(concept, cfg.M, cfg.N, [seed, 2**31 - 1], cfg.split) if cfg.corefs == 'fixed' else None
-        adv = adv_opt = None
-        if cfg.corefs == 'adversarial':
-            words = ap_vocabulary(cfg.ap_vocab, cfg.ap_vocab_size, exclude=[concept.key, prompt])
-            cand_words, cand_emb, _ = ap_candidates(backbone, target[0], words, cfg.ap_K, cfg.ap_pool)
-            adv = torch.zeros(len(cand_words), device=backbone.device, requires_grad=True)
-            adv_opt = torch.optim.Adam([adv], lr=cfg.ap_lr)
-        history, start = [], 0
+        run = _start(backbone, cs, cfg, seed, trained, original)
+        plugin.setup(run)
         ck = out_dir/'checkpoint.safetensors' if out_dir is not None else None
-        if resume and ck is not None and ck.exists():
-            tensors, meta = load_checkpoint(ck)
-            if meta.get('fingerprint') != fingerprint:
-                raise CrceError(f"checkpoint {ck} was made from another model (its trained parameters differ from this UNet's); use another out_dir")
-            if meta.get('config_hash') != config_hash:
-                raise CrceError(f"checkpoint {ck} was made with other settings (method, hyperparameters, concept or seed); use another out_dir")
-            with torch.no_grad():
-                for n, p in trained.items(): p.copy_(tensors[f'param/{n}'])
-            _load_opt(opt, names, 'opt/', tensors)
-            if adv is not None:
-                with torch.no_grad(): adv.copy_(tensors['adv/logits'])
-                _load_opt(adv_opt, ['logits'], 'advopt/', tensors)
-            start, history = int(meta['iteration']), json.loads(meta['history'])
+        history, start = [], 0
+        if resume and ck is not None and ck.exists(): start, history = _restore(ck, run, plugin, opt, fingerprint, config_hash)
+        if start == 0: plugin.fit(run)
         lo, hi = cfg.step_range
-        bar = tqdm(range(start, cfg.iterations), initial=start, total=cfg.iterations, disable=not progress, desc=f'{method} {concept.key}')
-        for it in bar:
+        for it in (bar := tqdm(range(start, cfg.iterations), initial=start, total=cfg.iterations, disable=not progress, desc=f'{method} {label}')):
             rng = np.random.default_rng([seed, it, 0])
-            s = int(rng.integers(lo, hi + 1))
-            g = torch.Generator().manual_seed(int(rng.integers(2**62)))
-            x_T = torch.randn((1, *backbone.latent_shape), generator=g)
-            with (swapped(trained, original) if cfg.xt_model == 'frozen' else contextlib.nullcontext()):
-                x_t = ddim_sample(backbone, target, uncond, x_T, cfg.ddim_steps, cfg.xt_guidance, stop_at=s)
-            t = torch.tensor([step_timestep(backbone, s, cfg.ddim_steps, cfg.timestep_map)], device=backbone.device)
-            rec = dict(it=it, s=s, t=int(t))
-            if cfg.corefs == 'adversarial':
-                terms, extra = _ap_step(backbone, trained, original, x_t, t, uncond, target, cand_emb, cand_words, adv, adv_opt, cfg, g)
-                rec.update(extra)
-            else:
-                ce = re_ = None; cw = rw = []
-                if cfg.corefs in ('sample', 'fixed'):
-                    st = fixed or sample_step(concept, cfg.M, cfg.N, [seed, it], cfg.split)
-                    ce, re_ = emb(st.corefs), emb(st.retains)
-                    cw, rw = [weights['coref'][c] for c in st.corefs], [weights['retain'][r] for r in st.retains]
-                    rec.update(corefs=st.corefs, retains=st.retains)
-                elif cfg.corefs == 'sphere':
-                    sc, sr = sphere_corefs_retains(target[0].cpu(), cfg.M, cfg.N, cfg.sphere_r_max, g, cfg.sphere_max_proposals)
-                    ce, re_ = (sc.embeddings.to(target) if cfg.M else None), (sr.embeddings.to(target) if cfg.N else None)
-                    cw, rw = [1.0] * cfg.M, [1.0] * cfg.N
-                    rec.update(coref_sims=[round(float(v), 4) for v in sc.similarities], retain_sims=[round(float(v), 4) for v in sr.similarities])
-                terms = erasure_step(unet, trained, original, x_t, t, uncond, target, ce, re_, cw, rw, cfg.eta, cfg.alpha, cfg.beta,
-                                     cfg.coref_anchor, cfg.batched)
-            loss = terms['loss']
-            if not torch.isfinite(loss):
+            s, g = int(rng.integers(lo, hi + 1)), torch.Generator().manual_seed(int(rng.integers(2**62)))
+            run.k = int(np.random.default_rng([seed, it, 1]).integers(len(cs))) if run.multi else 0   # this step's target
+            x_t, t = sample_xt(run, s, g)
+            terms, extra = plugin.step(run, it, x_t, t, g)
+            if not torch.isfinite(loss := terms['loss']):
                 raise CrceError(f"non-finite loss at iteration {it} (" + ', '.join(f'{k}={float(v):.4g}' for k, v in terms.items()) + "); lower lr or check the model")
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            rec.update({k: float(v.detach()) for k, v in terms.items()})
-            history.append(rec)
+            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+            rec = dict(it=it, s=s, t=int(t), **(dict(target=run.concept.key) if run.multi else {}), **extra)
+            history.append(rec | {k: float(v.detach()) for k, v in terms.items()})
             bar.set_postfix({k: f'{float(v.detach()):.4f}' for k, v in terms.items()})
-            if checkpointing and (it + 1) % cfg.checkpoint_every == 0 and it + 1 < cfg.iterations:
-                save_checkpoint(ck, trained, opt, it + 1, history, fingerprint, config_hash, adv, adv_opt)
-            if callback is not None: callback(it, rec)
-        for p in trained.values(): p.requires_grad_(False); p.grad = None
-        params = {n: p.detach().cpu().clone() for n, p in trained.items()}
-        manifest = dict(method=method, preset=preset, concept=concept.key, category=concept.category, prompt=prompt,
-                        lists=_lists_used(concept, cfg, weights), config=cfg_d, seed=seed, backbone=backbone.name, resolution=backbone.image_size,
-                        fingerprint=fingerprint, run_key=key, config_hash=config_hash, trained_params=names, n_trained=int(sum(p.numel() for p in params.values())),
-                        versions=versions(), history=history)
-        if cfg.corefs == 'fixed': manifest['fixed'] = asdict(fixed)
-        if adv is not None: manifest['ap_candidates'] = cand_words; manifest['ap_logits'] = [round(float(v), 5) for v in adv.detach()]
-        if out_dir is not None:
-            save_safetensors(params, out_dir/'erasure.safetensors', dict(method=method, concept=concept.key, fingerprint=fingerprint, run_key=key))
-            dump_json(manifest, out_dir/'manifest.json')
-            write_run_record(out_dir, cfg_d, seed, data_hash=hash_json(manifest['lists']), kind='erase', concept=concept.key, backbone=backbone.name)
-            if ck.exists(): ck.unlink()
-        return EraseResult(params, {n: v.cpu() for n, v in original.items()}, history, manifest, out_dir)
+            if cfg.checkpoint_every > 0 and (it + 1) % cfg.checkpoint_every == 0 and it + 1 < cfg.iterations:
+                save_checkpoint(ck, trained, opt, it + 1, history, fingerprint, config_hash, plugin.checkpoint(run))
+            if callback is not None: callback(it, history[-1])
+        return _finish(run, plugin, method, preset, label, cfg_d, key, config_hash, fingerprint, history, out_dir, ck)
 
-# %% ../nbs/12_train.ipynb #a2eeda83
-def _ap_step(backbone, trained, original, x_t, t, uncond, target, cand_emb, cand_words, adv, adv_opt, cfg, g):
-    unet = backbone.unet
-    for _ in range(cfg.ap_adv_steps):
-        w, k = gumbel_pick(adv, cfg.ap_tau, g)
-        ca = torch.einsum('k,kld->ld', w, cand_emb)[None]
-        a = _x0(backbone, x_t, unet(x_t, t, encoder_hidden_states=ca).sample, t)
-        with swapped(trained, original):
-            b = _x0(backbone, x_t, unet(x_t, t, encoder_hidden_states=ca).sample, t)
-            diff = (a - b).detach()
-            gb, = torch.autograd.grad(b, adv, grad_outputs=-2 * diff / diff.numel(), retain_graph=True)
-        ga, = torch.autograd.grad(a, adv, grad_outputs=2 * diff / diff.numel())
-        adv_opt.zero_grad(); adv.grad = -(ga + gb)          # ascent on the preservation loss
-        adv_opt.step()
-    _, k = gumbel_pick(adv.detach(), cfg.ap_tau, g)
-    ca = cand_emb[k:k+1]
-    with torch.no_grad(), swapped(trained, original):
-        fz = unet(x_t.expand(3, *x_t.shape[1:]), t, encoder_hidden_states=torch.cat([uncond, target, ca])).sample
-    tr = unet(x_t.expand(2, *x_t.shape[1:]), t, encoder_hidden_states=torch.cat([target, ca])).sample
-    anchor = esd_anchor(fz[:1], fz[1:2], cfg.eta)
-    esd = sample_mse(tr[:1], anchor).mean()
-    pres = sample_mse(_x0(backbone, x_t, tr[1:], t), _x0(backbone, x_t, fz[2:], t).detach()).mean()
-    return dict(loss=esd + cfg.ap_lambda * pres, esd=esd, preserve=pres), dict(adversary=cand_words[k])
+def _finish(run, plugin, method, preset, label, cfg_d, key, config_hash, fingerprint, history, out_dir, ck) -> EraseResult:
+    for p in run.trained.values(): p.requires_grad_(False); p.grad = None
+    params = {n: p.detach().cpu().clone() for n, p in run.trained.items()}
+    cs, bb = run.concepts, run.backbone
+    lists = [_lists_used(c, run.cfg, w) for c, w in zip(cs, run.weights)]
+    manifest = dict(method=method, preset=preset, concept=label, category=cs[0].category if len({c.category for c in cs}) == 1 else 'mixed',
+                    prompt=run.cfg.prompt or cs[0].key if not run.multi else None, lists=lists[0] if not run.multi else dict(zip([c.key for c in cs], lists)),
+                    config=cfg_d, seed=run.seed, backbone=bb.name, resolution=bb.image_size, fingerprint=fingerprint, run_key=key,
+                    config_hash=config_hash, trained_params=list(params), n_trained=int(sum(p.numel() for p in params.values())),
+                    versions=versions(), history=history)
+    if run.multi: manifest['concepts'] = [c.key for c in cs]
+    manifest.update(plugin.manifest(run))
+    if out_dir is not None:
+        save_safetensors(params, out_dir/'erasure.safetensors', dict(method=method, concept=label, fingerprint=fingerprint, run_key=key))
+        dump_json(manifest, out_dir/'manifest.json')
+        write_run_record(out_dir, cfg_d, run.seed, data_hash=hash_json(manifest['lists']), kind='erase', concept=label, backbone=bb.name)
+        if ck.exists(): ck.unlink()
+    return EraseResult(params, {n: v.cpu() for n, v in run.original.items()}, history, manifest, out_dir)
+
+
+# %% ../nbs/12_train.ipynb #68649bb4
+def export_lora(erasure, original, out_dir: str | os.PathLike, rank: int | None = None) -> dict[str, float]:
+    "Write an erasure of linear weights as a diffusers/peft LoRA (`out_dir/pytorch_lora_weights.safetensors`); return each tensor's relative error."
+    from safetensors.torch import load_file
+    if isinstance(erasure, EraseResult): params = erasure.params
+    elif isinstance(erasure, dict): params = erasure
+    else:
+        f = Path(erasure); f = f/'erasure.safetensors' if f.is_dir() else f
+        if not f.exists(): raise CrceError(f"no erasure weights at {f}")
+        params = load_file(str(f))
+    base = original if isinstance(original, dict) else dict(getattr(original, 'unet', original).named_parameters())
+    if rank is not None and (isinstance(rank, bool) or int(rank) < 1): raise CrceError(f"rank must be a positive integer or None, got {rank!r}")
+    out, errors = {}, {}
+    for n, w in params.items():
+        if not n.endswith('.weight') or w.dim() != 2: raise CrceError(f"{n} is not a linear weight; only linear layers can be a LoRA")
+        if n not in base: raise CrceError(f"the original model has no parameter {n}")
+        d = (w.double() - base[n].detach().double().cpu())
+        U, S, Vh = torch.linalg.svd(d, full_matrices=False)
+        r = len(S) if rank is None else min(int(rank), len(S))
+        B, A = U[:, :r] * S[:r].sqrt(), S[:r].sqrt()[:, None] * Vh[:r]
+        mod = n[:-len('.weight')]
+        out[f'unet.{mod}.lora_A.weight'], out[f'unet.{mod}.lora_B.weight'] = A.float().contiguous(), B.float().contiguous()
+        errors[n] = float((B @ A - d).norm() / d.norm().clamp_min(1e-30))
+    save_safetensors(out, Path(out_dir)/'pytorch_lora_weights.safetensors', dict(format='pt', source='crce export_lora'))
+    return errors
 
 # %% ../nbs/12_train.ipynb #e67c0eb7
 def _parse_value(v: str):
@@ -571,48 +727,46 @@ def parse_settings(pairs: Sequence[str] | None) -> dict:
     return out
 
 def backbone_from_arg(model: str, device: str | None = None, resolution: int | None = None):
-    "The backbone a `--model` argument names ('tiny[:SEED]' tiny random, 'mini' the mini world, else a diffusers folder or Hub id), at `resolution` px if given."
-    from crce.backbone import tiny_backbone, load_backbone
-    if model == 'tiny' or model.startswith('tiny:'): bb = tiny_backbone(int(model.split(':')[1]) if ':' in model else 0)
-    elif model == 'mini':
-        try: from crce.miniworld.model import load_miniworld
-        except ImportError: raise CrceError("--model mini needs the mini world (crce.miniworld.model.load_miniworld)") from None
-        bb = load_miniworld(device=device)
-    else: bb = load_backbone(model, device=device)
-    return bb if resolution is None else bb.set_resolution(resolution)
+    "The backbone a `--model` argument names (a world of `crce.worlds`: 'sd-1.4', 'mini', 'tiny[:SEED]', a Hub id or a diffusers folder)."
+    from crce.worlds import resolve_world
+    return resolve_world(model).load(device, resolution)
+
+_FLAGS = ('iterations', 'lr', 'M', 'N', 'eta', 'alpha', 'beta', 'checkpoint_every')
 
 def _cmd_erase(args) -> int:
-    from crce.data import load_corefconcept
-    overrides = parse_settings(args.set)
-    if args.resolution is not None and args.resolution < 1: raise CrceError(f"--resolution must be a positive number of pixels, got {args.resolution}")
-    for k in ('iterations', 'lr', 'M', 'N', 'eta', 'alpha', 'beta', 'checkpoint_every'):
-        if getattr(args, k, None) is not None: overrides[k] = getattr(args, k)
-    cfg = method_config(args.method, args.preset, **overrides)   # fail on bad settings before loading a model
-    concept = load_corefconcept(args.concepts)[args.concept] if args.concepts else resolve_concept(args.concept)
-    check_lists(concept, cfg)                                     # ... and on lists too short for M, N
-    bb = backbone_from_arg(args.model, args.device, args.resolution)
-    res = erase(bb, concept, args.method, args.preset, out_dir=args.out, seed=args.seed, resume=not args.no_resume, **overrides)
+    from crce.worlds import resolve_world, concept_args, check_resolution
+    world = resolve_world(args.model)
+    keys, dataset = concept_args(args, required=True)
+    check_resolution(args.resolution)
+    overrides = {**world.erase, **parse_settings(args.set), **{k: getattr(args, k) for k in _FLAGS if getattr(args, k, None) is not None}}
+    preset = args.preset or world.preset
+    cfg = method_config(args.method, preset, **overrides)         # bad settings fail before any model loads
+    ds = world.load_dataset(dataset)                              # the world's own lists unless --dataset
+    concepts = [ds[k] for k in keys]
+    for c in concepts: check_lists(c, cfg)                        # ... and so do lists too short for M, N
+    out = Path(args.out)
+    if out.exists() and not out.is_dir(): raise CrceError(f"--out {out} exists and is not a folder")
+    bb = world.load(args.device, args.resolution)
+    res = erase(bb, concepts if len(concepts) > 1 else concepts[0], args.method, preset, out_dir=out, seed=args.seed,
+                resume=not args.no_resume, **overrides)
     last = res.history[-1] if res.history else {}
-    print(f"erased {concept.key!r} with {args.method}/{args.preset}: {len(res.history)} iterations, {res.manifest['n_trained']} parameters, "
-          f"last loss {last.get('loss', float('nan')):.4g}; wrote {Path(args.out)/'erasure.safetensors'}")
+    print(f"erased {res.manifest['concept']!r} from {world.label} with {args.method}/{preset}: {len(res.history)} iterations, "
+          f"{res.manifest['n_trained']} parameters, last loss {last.get('loss', float('nan')):.4g}; wrote {out/'erasure.safetensors'}")
     return 0
 
 def cli_register(subparsers) -> None:
     "Add `crce erase` to an argparse subparsers object."
-    p = subparsers.add_parser('erase', help='erase a concept from a diffusion model (ESD, CRCE and variants, RealEra, AP)')
-    p.add_argument('--concept', required=True, help="concept key, e.g. dog or 'bat (animal)'")
-    p.add_argument('--concepts', help='CorefConcept file or release directory (default: the bundled dataset)')
+    from crce.worlds import model_parent, concepts_parent
+    p = subparsers.add_parser('erase', parents=[model_parent('sd-1.4'), concepts_parent(required=True, old_concept=True)],
+                              help='erase one or several concepts from a diffusion model (ESD, CRCE and variants, RealEra, AP)')
     p.add_argument('--method', default='crce', help=f"{', '.join(METHODS)} or crce-(coref|retain|both)-LEVEL")
-    p.add_argument('--preset', default='paper', choices=list(PRESETS))
-    p.add_argument('--model', default='CompVis/stable-diffusion-v1-4', help='diffusers folder or Hub id; mini for the mini world; tiny[:SEED] for a tiny random model')
+    p.add_argument('--preset', default=None, choices=list(PRESETS), help="default: the world's (paper)")
     p.add_argument('--out', required=True, help='run folder (erasure.safetensors, manifest.json, checkpoints)')
     p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--device', default=None)
-    p.add_argument('--resolution', type=int, help="image size in pixels (default: the model's, 512 for SD 1.x); e.g. 256 for a quick run")
     p.add_argument('--iterations', type=int); p.add_argument('--lr', type=float)
     p.add_argument('--M', type=int); p.add_argument('--N', type=int)
     p.add_argument('--eta', type=float); p.add_argument('--alpha', type=float); p.add_argument('--beta', type=float)
     p.add_argument('--checkpoint-every', dest='checkpoint_every', type=int)
-    p.add_argument('--no-resume', action='store_true', help='ignore an existing checkpoint in --out')
+    p.add_argument('--no-resume', action='store_true', help='train again even if --out holds this run or its checkpoint')
     p.add_argument('--set', action='append', metavar='KEY=VALUE', help='override any EraseConfig field')
     p.set_defaults(func=_cmd_erase)

@@ -77,7 +77,7 @@ def test_generate_ok_and_key_secret(tmp_path, server):
     srv = server(lambda t, body: answer(t))
     out = tmp_path / 'gen.json'
     r = crce('generate', '--concepts', str(concepts_file(tmp_path)), '--out', str(out), '--base-url', srv.url,
-             '--model', 'fake-model', '--quiet', full=True)
+             '--llm', 'fake-model', '--quiet', full=True)
     assert r.returncode == 0, r.stderr
     ds = CorefConcept.load(out)
     assert ds.keys() == ['dog', 'cat', 'Batman']
@@ -88,7 +88,7 @@ def test_generate_ok_and_key_secret(tmp_path, server):
     assert len(list((tmp_path / 'gen.json.cache').glob('*.json'))) == 3
     n = len(srv.requests)
     r = subprocess.run(CMD + ['generate', '--concepts', str(concepts_file(tmp_path)), '--out', str(out), '--base-url', srv.url,
-                              '--model', 'fake-model', '--quiet', '--api-key-env', 'MY_LLM_KEY'], capture_output=True, text=True,
+                              '--llm', 'fake-model', '--quiet', '--api-key-env', 'MY_LLM_KEY'], capture_output=True, text=True,
                        timeout=120, env={**{k: v for k, v in os.environ.items() if k != 'OPENAI_API_KEY'}, 'MY_LLM_KEY': SECRET})
     assert r.returncode == 0 and len(srv.requests) == n                  # the re-run is free
     assert '3 from cache' in r.stdout
@@ -97,7 +97,7 @@ def test_generate_reports_failures(tmp_path, server):
     srv = server(lambda t, body: answer(t, dup=(t == 'cat')))
     out = tmp_path / 'gen.json'
     r = crce('generate', '--concepts', str(concepts_file(tmp_path)), '--out', str(out), '--base-url', srv.url,
-             '--model', 'm', '--max-reasks', '1', '--max-topups', '0', '--quiet')
+             '--llm', 'm', '--max-reasks', '1', '--max-topups', '0', '--quiet')
     assert r.returncode == 1
     assert 'FAILED cat' in r.stderr and 'repeats item 0' in r.stderr
     ds = CorefConcept.load(out)
@@ -114,7 +114,7 @@ def test_generate_tops_up_by_default(tmp_path, server):
         return json.dumps({role: [{'text': f'{t} new {role} {i}', 'certainty': 'Low'} for i in range(k)] for role, k in n.items()})
     srv = server(policy)
     out = tmp_path / 'gen.json'
-    r = crce('generate', '--concepts', str(concepts_file(tmp_path)), '--out', str(out), '--base-url', srv.url, '--model', 'm',
+    r = crce('generate', '--concepts', str(concepts_file(tmp_path)), '--out', str(out), '--base-url', srv.url, '--llm', 'm',
              '--max-reasks', '1', '--temperature', '0.5', '--topup-spare', '2', '--topup-temperature', '1.2', '--quiet')
     assert r.returncode == 0, r.stderr
     ds = CorefConcept.load(out)
@@ -132,7 +132,7 @@ def test_generate_server_down_and_bad_input(tmp_path, server):
     srv = server(lambda t, body: 503 if t == 'dog' else answer(t))
     out = tmp_path / 'gen.json'
     r = crce('generate', '--concepts', str(concepts_file(tmp_path)), '--out', str(out), '--base-url', srv.url,
-             '--model', 'm', '--max-retries', '1', '--quiet')
+             '--llm', 'm', '--max-retries', '1', '--quiet')
     assert r.returncode == 1 and 'FAILED dog' in r.stderr and 'InternalServerError' in r.stderr
     assert CorefConcept.load(out).keys() == ['cat', 'Batman']
     bad = tmp_path / 'bad.json'; bad.write_text(json.dumps([{'target': 'dog', 'category': 'animal'}]))
@@ -151,7 +151,7 @@ def test_killed_batch_resumes_from_cache(tmp_path, server):
     srv = server(policy)
     out, cache = tmp_path / 'gen.json', tmp_path / 'gen.json.cache'
     args = ['generate', '--concepts', str(concepts_file(tmp_path)), '--out', str(out), '--base-url', srv.url,
-            '--model', 'm', '--workers', '1', '--quiet']
+            '--llm', 'm', '--workers', '1', '--quiet']
     proc = subprocess.Popen(CMD + args, env=env_with_key(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     t0 = time.time()
     while 'cat' not in srv.targets():

