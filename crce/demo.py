@@ -37,7 +37,7 @@ def run_demo(concept: str = 'dog', method: str = 'crce', out_dir: str | Path = '
              seed: int = 0, progress: bool = True, resolution: int | None = None, **overrides) -> dict:
     "Erase `concept` from the mini world with `method`, evaluate before/after; write results, table row and grid to `out_dir`."
     from crce.worlds import resolve_world
-    from crce.train import erase, method_config
+    from crce.train import erase, method_config, with_defaults
     from crce.evaluate import evaluate, metrics, image_grid, write_parquet, markdown_table
     t0 = time.time(); set_seed(seed)
     out = Path(out_dir)
@@ -46,7 +46,7 @@ def run_demo(concept: str = 'dog', method: str = 'crce', out_dir: str | Path = '
     cc = world.load_dataset()
     c = cc[concept]
     if images_per_prompt < 1: raise CrceError(f"images_per_prompt must be >= 1, got {images_per_prompt}")
-    settings = {**world.erase, **overrides}
+    settings = with_defaults(method, world.erase, overrides)
     method_config(method, world.preset, **settings)   # an unknown method or setting stops here, before any work
     backbone, judge = world.load(resolution=resolution), world.make_judge()
     ev = dict(images_per_prompt=images_per_prompt, seed=seed, out_dir=out/'eval', progress=progress, **world.sampling)

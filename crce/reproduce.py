@@ -112,7 +112,11 @@ def plan_runs(runs: Sequence[RunSpec], concepts, seeds: Sequence[int], out_dir, 
 
 # %% ../nbs/32_reproduce.ipynb #357054aa
 def _erasure_settings(spec: RunSpec, settings: dict) -> dict:
-    return {**settings['erase'], **spec.overrides}
+    "A run's erasure settings: the world's defaults (except what the method fixes itself), the user's, the run's own."
+    from crce.train import with_defaults
+    user = settings.get('user_erase', set())
+    world = {k: v for k, v in settings['erase'].items() if k not in user}
+    return {**with_defaults(spec.method, world), **{k: v for k, v in settings['erase'].items() if k in user}, **spec.overrides}
 
 def _check_manifest(d: Path, spec: RunSpec, concept, seed: int, preset: str, overrides: dict):
     from crce.train import method_config, effective_settings
@@ -256,6 +260,7 @@ def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, categor
     s = {k: v for k, v in world.settings().items() if k != 'grid'}
     if preset: s['preset'] = preset
     if erase_overrides: s['erase'] = {**s['erase'], **{k: v for k, v in erase_overrides.items() if v is not None}}
+    s['user_erase'] = {k for k, v in (erase_overrides or {}).items() if v is not None}   # not part of the recorded settings
     if sampling: s['sampling'] = {**s['sampling'], **{k: v for k, v in sampling.items() if v is not None}}
     if images_per_prompt is not None:
         if int(images_per_prompt) < 1: raise CrceError(f"images per prompt must be >= 1, got {images_per_prompt}")

@@ -16,12 +16,13 @@ from .losses import esd_anchor, crce_loss, sample_mse, predict_x0
 from .backbone import Backbone, encode_prompts, ddim_sample, ddim_scheduler
 
 # %% auto #0
-__all__ = ['PARAM_SETS', 'TIMESTEP_MAPS', 'PRESETS', 'METHODS', 'select_params', 'swapped', 'EraseConfig', 'method_config',
-           'effective_settings', 'erasure_step', 'step_timestep', 'model_fingerprint', 'save_checkpoint',
-           'load_checkpoint', 'put_params', 'load_erasure', 'Run', 'Method', 'register', 'get_method', 'ESD', 'CRCE',
-           'CRCEFixed', 'Sphere', 'resolve_concept', 'certainty_weights', 'ap_vocabulary', 'kmeans_1d',
-           'ap_representatives', 'ap_candidates', 'gumbel_pick', 'AP', 'EraseResult', 'check_lists', 'resolve_concepts',
-           'run_key', 'sample_xt', 'erase', 'export_lora', 'parse_settings', 'backbone_from_arg', 'cli_register']
+__all__ = ['PARAM_SETS', 'TIMESTEP_MAPS', 'PRESETS', 'METHODS', 'PLUGIN_MODULES', 'select_params', 'swapped', 'EraseConfig',
+           'method_config', 'effective_settings', 'erasure_step', 'step_timestep', 'model_fingerprint',
+           'save_checkpoint', 'load_checkpoint', 'put_params', 'load_erasure', 'Run', 'Method', 'load_plugins',
+           'register', 'get_method', 'with_defaults', 'ESD', 'CRCE', 'CRCEFixed', 'Sphere', 'resolve_concept',
+           'certainty_weights', 'ap_vocabulary', 'kmeans_1d', 'ap_representatives', 'ap_candidates', 'gumbel_pick',
+           'AP', 'EraseResult', 'check_lists', 'resolve_concepts', 'run_key', 'sample_xt', 'erase', 'export_lora',
+           'parse_settings', 'backbone_from_arg', 'cli_register']
 
 # %% ../nbs/12_train.ipynb #cc050268
 def _in_attn2(n): return '.attn2.' in n
@@ -92,6 +93,12 @@ class EraseConfig:
     ap_lr: float = 1e-2
     ap_lambda: float = 1.0
     ap_adv_steps: int = 1
+    uce_lambda: float = 0.5           # UCE: weight of keeping the old projection (the authors' lamb)
+    uce_erase_scale: float = 1.0      # UCE: weight of the erased concepts' terms
+    uce_preserve_scale: float = 1.0   # UCE: weight of the preserved concepts' terms
+    uce_guide: str = ''               # UCE: the concept the erased ones are mapped to ('' for objects, 'art' for artists)
+    uce_preserve: str = 'none'        # UCE: none | retains (the concept's retains in `split`)
+    uce_expand: bool = False          # UCE: also edit 'image of X', 'photo of X', ... (the authors' expand_prompts)
     checkpoint_every: int = 0
 
 PRESETS = {
@@ -138,12 +145,16 @@ def _check_config(c: EraseConfig):
     if c.corefs == 'adversarial' and (c.ap_K < 1 or c.ap_tau <= 0): raise CrceError(f"AP needs ap_K >= 1 and ap_tau > 0, got {c.ap_K}, {c.ap_tau}")
     if c.corefs == 'adversarial' and c.ap_pool < c.ap_K: raise CrceError(f"AP needs ap_pool >= ap_K, got ap_pool={c.ap_pool}, ap_K={c.ap_K}")
     if c.checkpoint_every < 0: raise CrceError(f"checkpoint_every must be >= 0, got {c.checkpoint_every}")
+    if not c.uce_lambda > 0 or c.uce_erase_scale < 0 or c.uce_preserve_scale < 0:
+        raise CrceError(f"UCE needs uce_lambda > 0 and scales >= 0, got {c.uce_lambda}, {c.uce_erase_scale}, {c.uce_preserve_scale}")
+    if c.uce_preserve not in ('none', 'retains'): raise CrceError(f"uce_preserve={c.uce_preserve!r} is not one of none, retains")
 
 def effective_settings(cfg: EraseConfig) -> dict:
     "The fields of `cfg` that change what its training does: AP's only for AP, the sphere sampler's only for sphere sampling."
     d = asdict(cfg)
     if cfg.corefs != 'adversarial': d = {k: v for k, v in d.items() if not k.startswith('ap_')}
     if cfg.corefs != 'sphere': d = {k: v for k, v in d.items() if not k.startswith('sphere_')}
+    if not cfg.method.startswith('uce'): d = {k: v for k, v in d.items() if not k.startswith('uce_')}
     return d
 
 # %% ../nbs/12_train.ipynb #9b5dcc98
@@ -303,17 +314,26 @@ class Method:
     def __repr__(self): return f"{type(self).__name__}({self.name!r}, {', '.join(f'{k}={v!r}' for k, v in self.config.items())})"
 
 METHODS: dict[str, Method] = {}
+PLUGIN_MODULES = ['crce.baselines']   # modules that register more methods when imported (the baselines of the papers' tables)
+
+def load_plugins() -> None:
+    "Import the plug-in modules, so that their methods are registered."
+    import importlib
+    for m in PLUGIN_MODULES: importlib.import_module(m)
 
 def register(method: Method) -> Method:
     "Add `method` to the registry under its name (what `erase`, `method_config` and `--method` look up)."
     if not isinstance(method, Method): raise CrceError(f"register needs a Method, got {type(method).__name__}")
-    if not method.name or method.name in METHODS or _NOISE_RE.match(method.name):
+    old = METHODS.get(method.name)
+    same = old is not None and type(old).__qualname__ == type(method).__qualname__ and old.config == method.config   # the same method, defined again
+    if not method.name or (old is not None and not same) or _NOISE_RE.match(method.name):
         raise CrceError(f"method name {method.name!r} is empty or taken")
     METHODS[method.name] = method
     return method
 
 def get_method(name: str) -> Method:
     "The registered method `name`, or a certainty-noise variant `crce-(coref|retain|both)-LEVEL` (Table 6)."
+    if name not in METHODS: load_plugins()
     if name in METHODS: return METHODS[name]
     m = _NOISE_RE.match(str(name))
     if not m: raise CrceError(f"unknown method {name!r}; expected one of {', '.join(METHODS)} or crce-(coref|retain|both)-LEVEL")
@@ -322,6 +342,11 @@ def get_method(name: str) -> Method:
     flat = {f'{r}_certainty': 'flat' for r in ('coref', 'retain') if r not in roles}
     return CRCE(name, crce_family=True, corefs='sample', M=5, N=3, certainty_noise=level, noise_roles=roles, **flat)
 
+
+def with_defaults(method: str, defaults: dict | None, overrides: dict | None = None) -> dict:
+    "Settings for `method`: a world's `defaults` for what the method does not fix itself (UCE's `iterations=0` stays), then `overrides`."
+    own = get_method(method).config
+    return {**{k: v for k, v in (defaults or {}).items() if k not in own}, **(overrides or {})}
 
 # %% ../nbs/12_train.ipynb #01a15679
 class ESD(Method):
@@ -537,7 +562,7 @@ def _x0(backbone, x_t, out, t):
     return predict_x0(x_t, out, ab)
 
 def _lists_used(concept, cfg, weights):
-    if cfg.corefs in ('sample', 'fixed'):
+    if cfg.corefs in ('sample', 'fixed') or cfg.uce_preserve == 'retains':
         return {role: [[i.text, i.certainty, weights[role][i.text]] for i in getattr(concept, role + 's')(cfg.split)] for role in ('coref', 'retain')}
     return {'coref': cfg.corefs, 'retain': cfg.corefs}
 
@@ -738,7 +763,7 @@ def _cmd_erase(args) -> int:
     world = resolve_world(args.model)
     keys, dataset = concept_args(args, required=True)
     check_resolution(args.resolution)
-    overrides = {**world.erase, **parse_settings(args.set), **{k: getattr(args, k) for k in _FLAGS if getattr(args, k, None) is not None}}
+    overrides = with_defaults(args.method, world.erase, {**parse_settings(args.set), **{k: getattr(args, k) for k in _FLAGS if getattr(args, k, None) is not None}})
     preset = args.preset or world.preset
     cfg = method_config(args.method, preset, **overrides)         # bad settings fail before any model loads
     ds = world.load_dataset(dataset)                              # the world's own lists unless --dataset
@@ -759,6 +784,7 @@ def cli_register(subparsers) -> None:
     from crce.worlds import model_parent, concepts_parent
     p = subparsers.add_parser('erase', parents=[model_parent('sd-1.4'), concepts_parent(required=True, old_concept=True)],
                               help='erase one or several concepts from a diffusion model (ESD, CRCE and variants, RealEra, AP)')
+    load_plugins()
     p.add_argument('--method', default='crce', help=f"{', '.join(METHODS)} or crce-(coref|retain|both)-LEVEL")
     p.add_argument('--preset', default=None, choices=list(PRESETS), help="default: the world's (paper)")
     p.add_argument('--out', required=True, help='run folder (erasure.safetensors, manifest.json, checkpoints)')
