@@ -120,12 +120,42 @@ def method_config(method: str = 'crce', preset: str = 'paper', **overrides) -> E
     names = {f.name for f in dataclasses.fields(EraseConfig)}
     bad = [k for k in overrides if k not in names]
     if bad: raise CrceError(f"unknown setting(s) {', '.join(bad)}; valid: {', '.join(sorted(names - {'method', 'preset'}))}")
-    kw.update({k: v for k, v in overrides.items() if v is not None})
+    kw.update({k: _typed(k, v) for k, v in overrides.items() if v is not None})
     if isinstance(kw.get('ap_vocab'), os.PathLike): kw['ap_vocab'] = str(kw['ap_vocab'])
     elif isinstance(kw.get('ap_vocab'), (list, tuple)): kw['ap_vocab'] = list(kw['ap_vocab'])
     cfg = EraseConfig(method=method, preset=preset, **kw)
     _check_config(cfg)
     return cfg
+
+_FIELD_TYPES = None
+
+def _typed(key: str, value):
+    "`value` checked against the type of the `EraseConfig` field `key` (a one-line error names the key and what it takes)."
+    global _FIELD_TYPES
+    if _FIELD_TYPES is None: _FIELD_TYPES = {f.name: str(f.type) for f in dataclasses.fields(EraseConfig)}
+    kind, v = _FIELD_TYPES[key], value
+    def bad(what): return CrceError(f"setting {key} takes {what}, got {value!r}")
+    if kind == 'int':
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)): raise bad('an integer')
+        return int(v)
+    if kind == 'float':
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not math.isfinite(float(v)): raise bad('a finite number')
+        return float(v)
+    if kind == 'bool':
+        if not isinstance(v, (bool, np.bool_)): raise bad('true or false')
+        return bool(v)
+    if kind in ('str', 'str | None'):
+        if not isinstance(v, str): raise bad('a text')
+        return v
+    if key == 'step_range':
+        if not isinstance(v, (tuple, list)) or len(v) != 2 or any(isinstance(x, bool) or not isinstance(x, (int, np.integer)) for x in v):
+            raise bad('two integers, e.g. 1,48')
+        return tuple(int(x) for x in v)
+    if key == 'noise_roles':
+        v = (v,) if isinstance(v, str) else v
+        if not isinstance(v, (tuple, list)) or not set(v) <= {'coref', 'retain'}: raise bad("coref and/or retain")
+        return tuple(v)
+    return v
 
 def _check_config(c: EraseConfig):
     choices = dict(corefs=('none', 'sample', 'fixed', 'sphere', 'adversarial'), coref_anchor=('shared', 'per-coref'),
