@@ -278,6 +278,7 @@ def metrics(results: pd.DataFrame, level: str = 'concept', keys: Sequence[str] =
             ug = u[u.group == g]
             n, k = int(ug._n.sum()), int(ug._yes.sum())
             row[m] = 100 * k / n if n else np.nan
+            row[f'_cnt_{m}'] = n
             rep[m] = (np.random.default_rng(_stable_seed(seed, (uk, m))).binomial(n, k / n, n_boot) / n * 100) if n else np.full(n_boot, np.nan)
         rep['balanced'] = balanced_score(rep['AccU'], rep['AccC_test'], rep['AccR_test'])
         row['balanced'] = float(balanced_score(row['AccU'], row['AccC_test'], row['AccR_test']))
@@ -297,6 +298,7 @@ def metrics(results: pd.DataFrame, level: str = 'concept', keys: Sequence[str] =
                 warnings.simplefilter('ignore', RuntimeWarning)
                 for m in cols: row[m] = float(np.nanmean(sub[m])) if sub[m].notna().any() else np.nan
                 out_reps.append(_cluster_boot(sub, [reps[i] for i in idx], cols, n_boot, _stable_seed(seed, ('average',) + gkey)))
+            for m in METRICS: row[f'_cnt_{m}'] = int(sub[f'_cnt_{m}'].sum())
             row['n_concepts'] = sub['concept'].nunique()
             row['n_images'], row['n_fail'] = int(sub.n_images.sum()), int(sub.n_fail.sum())
             out_rows.append(row)
@@ -306,6 +308,13 @@ def metrics(results: pd.DataFrame, level: str = 'concept', keys: Sequence[str] =
         for m in cols:
             lohi = np.array([np.nanpercentile(r[m], q) if np.isfinite(r[m]).any() else [np.nan, np.nan] for r in reps]).reshape(-1, 2)
             base[f'{m}_lo'], base[f'{m}_hi'] = lohi[:, 0], lohi[:, 1]
+    for m in METRICS:   # at 0% and 100% a bootstrap interval has no width: the exact (Clopper-Pearson) bound over the images instead
+        n, a = base[f'_cnt_{m}'].to_numpy(float), (1 - ci) / 2
+        with np.errstate(divide='ignore', invalid='ignore'): edge = 100 * a ** (1 / n)
+        zero, full = (base[m] == 0).to_numpy() & (n > 0), (base[m] == 100).to_numpy() & (n > 0)
+        base.loc[zero, f'{m}_lo'], base.loc[zero, f'{m}_hi'] = 0.0, (100 - edge)[zero]
+        base.loc[full, f'{m}_lo'], base.loc[full, f'{m}_hi'] = edge[full], 100.0
+    base = base.drop(columns=[f'_cnt_{m}' for m in METRICS])
     front = [c for c in base.columns if c not in cols and not c.endswith(('_lo', '_hi')) and not c.startswith('n_')]
     return base[front + [c for m in cols for c in (m, f'{m}_lo', f'{m}_hi')] + [c for c in base.columns if c.startswith('n_')]]
 
