@@ -489,15 +489,21 @@ def load_model(model: str, erasure: str | None = None, device: str | None = None
     if erasure: load_erasure(erasure, bb)   # in place
     return bb
 
-def erasure_fingerprint(erasure: str | Path) -> str:
-    "What an evaluation files an erasure's images under: its run key (settings, lists, seed, model) from `manifest.json`, else the file's hash."
+def _erasure_files(erasure: str | Path) -> tuple[Path, dict]:
+    "An erasure's weights file (from a run folder or the file itself) and its manifest ({} when there is none)."
     f = Path(erasure); f = f/'erasure.safetensors' if f.is_dir() else f
     if not f.exists(): raise CrceError(f"no erasure weights at {f}")
-    man = f.parent/'manifest.json'
-    if man.exists():
-        try: key = json.loads(man.read_text()).get('run_key')
-        except (ValueError, AttributeError): key = None
-        if key: return str(key)
+    m = f.parent/'manifest.json'
+    if not m.exists(): return f, {}
+    try: man = json.loads(m.read_text())
+    except ValueError as e: raise CrceError(f"{m} is not valid JSON ({e})") from None
+    if not isinstance(man, dict): raise CrceError(f"{m} is not a manifest (a JSON object)")
+    return f, man
+
+def erasure_fingerprint(erasure: str | Path) -> str:
+    "What an evaluation files an erasure's images under: its run key (settings, lists, seed, model) from `manifest.json`, else the file's hash."
+    f, man = _erasure_files(erasure)
+    if man.get('run_key'): return str(man['run_key'])
     from crce.core import sha256_file
     return sha256_file(f)
 
@@ -509,8 +515,7 @@ def _cmd_evaluate(args) -> int:
     fp, erased = None, None
     if args.erasure:
         fp = erasure_fingerprint(args.erasure)
-        man = Path(args.erasure); man = (man if man.is_dir() else man.parent)/'manifest.json'
-        erased = json.loads(man.read_text()).get('concepts') if man.exists() else None   # a multi-concept erasure's targets
+        erased = _erasure_files(args.erasure)[1].get('concepts')   # a multi-concept erasure's targets
         if erased and not keys: keys = list(erased)
     check_resolution(args.resolution)
     ds = world.load_dataset(dataset)

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Sequence
 import numpy as np
 import pandas as pd
-from .core import CrceError, atomic_path, atomic_write, dump_json, write_run_record, sha256_file
+from .core import CrceError, atomic_path, atomic_write, dump_json, write_run_record
 from .evaluate import slug
+from .train import concepts_label
 
 # %% auto #0
 __all__ = ['TABLE1_METHODS', 'TABLE6_METHODS', 'DEFAULT_MN', 'TABLE6_PAPER_NAMES', 'TABLES', 'SEED_STRIDE', 'RunSpec',
@@ -92,8 +93,6 @@ def _units(concepts, together: bool = False) -> list[list]:
     "The erasure units of a table: each concept alone, or all of them erased together in one run."
     return [list(concepts)] if together else [[c] for c in concepts]
 
-def _unit_label(unit) -> str: return '+'.join(c.key for c in unit)
-
 def plan_runs(runs: Sequence[RunSpec], concepts, seeds: Sequence[int], out_dir, images_per_prompt: int = 1,
               together: bool = False) -> pd.DataFrame:
     "One row per (seed, concept, run), or per (seed, concept set, run) when the concepts are erased `together`: its folder, and whether its erasure and evaluation exist."
@@ -103,8 +102,8 @@ def plan_runs(runs: Sequence[RunSpec], concepts, seeds: Sequence[int], out_dir, 
             n_img = images_per_prompt * sum(1 + sum(len(c.corefs(sp)) + len(c.retains(sp)) for sp in ('train', 'test')) for c in unit)
             cats = {c.category for c in unit}
             for r in runs:
-                d = run_dir(out_dir, r.label, _unit_label(unit), s)
-                rows.append(dict(seed=int(s), concept=_unit_label(unit), category=cats.pop() if len(cats) == 1 else 'mixed',
+                d = run_dir(out_dir, r.label, concepts_label(unit), s)
+                rows.append(dict(seed=int(s), concept=concepts_label(unit), category=cats.pop() if len(cats) == 1 else 'mixed',
                                  concepts=[c.key for c in unit], label=r.label, method=r.method or 'original',
                                  dir=str(d), erased=(r.method is None) or (d/'erasure'/'erasure.safetensors').exists(),
                                  evaluated=any((d/'eval'/'results').glob('*.parquet')), n_images=n_img))
@@ -124,7 +123,7 @@ def _check_manifest(d: Path, spec: RunSpec, concept, seed: int, preset: str, ove
     want = effective_settings(method_config(spec.method, preset, **overrides))
     got = man.get('config', {})
     diff = sorted(k for k in want if json.dumps(want[k]) != json.dumps(got.get(k)))
-    label = _unit_label(concept if isinstance(concept, list) else [concept])
+    label = concepts_label(concept if isinstance(concept, list) else [concept])
     if man.get('concept') != label or int(man.get('seed', -1)) != int(seed) or diff:
         raise CrceError(f"{d} holds an erasure made with other settings ({', '.join(diff) or 'concept/seed'}); use another --out")
 
@@ -135,7 +134,7 @@ def run_one(backbone, judge, concept, spec: RunSpec, seed: int, out_dir, setting
     from crce.evaluate import evaluate
     unit = concept if isinstance(concept, list) else [concept]
     erased = [c.key for c in unit] if len(unit) > 1 else None   # erased together: no target is another's retain, for every row
-    d = run_dir(out_dir, spec.label, _unit_label(unit), seed)
+    d = run_dir(out_dir, spec.label, concepts_label(unit), seed)
     restore, fp = None, None
     unet = backbone.unet
     try:
@@ -146,7 +145,7 @@ def run_one(backbone, judge, concept, spec: RunSpec, seed: int, out_dir, setting
             # snapshot first: an erasure loaded, or stopped halfway, must not leave its weights in the backbone
             restore = {n: p.detach().clone() for n, p in select_params(unet, cfg.params).items()}
             # a finished run on disk is loaded by erase, an interrupted one resumes from its checkpoint, a missing one trains
-            res = erase(backbone, unit if len(unit) > 1 else unit[0], method=spec.method, preset=settings['preset'], out_dir=ed, seed=seed, progress=progress, **ov)
+            res = erase(backbone, unit, method=spec.method, preset=settings['preset'], out_dir=ed, seed=seed, progress=progress, **ov)
             fp = res.manifest['run_key']   # images are filed under the run's identity, not the file's bytes
         return evaluate(backbone, judge, unit, images_per_prompt=settings['images_per_prompt'], seed=SEED_STRIDE * int(seed),
                         method=spec.label, out_dir=d/'eval', template=template, fingerprint=fp, progress=progress, erased=erased,
@@ -301,8 +300,8 @@ def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, categor
     jd = make_judge(s['judge'], judge_model, base_url, device, candidates=cands if s['judge'] == 'clip' else None)   # before the model: missing judge weights stop here
     backbone = world.load(device, s['resolution'])
     units = _units(cs, together)
-    mine = shard([_unit_label(u) for u in units], state)
-    todo = [(sd, u, r) for sd in seeds for u in units if _unit_label(u) in mine for r in runs]
+    mine = shard([concepts_label(u) for u in units], state)
+    todo = [(sd, u, r) for sd in seeds for u in units if concepts_label(u) in mine for r in runs]
     for sd, u, r in tqdm(todo, disable=not progress, desc=f'{table} runs'):
         run_one(backbone, jd, u if together else u[0], r, sd, out, s, template, progress=progress)
     if state is not None:

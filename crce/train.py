@@ -21,8 +21,8 @@ __all__ = ['PARAM_SETS', 'TIMESTEP_MAPS', 'PRESETS', 'METHODS', 'PLUGIN_MODULES'
            'save_checkpoint', 'load_checkpoint', 'put_params', 'load_erasure', 'Run', 'Method', 'load_plugins',
            'register', 'get_method', 'with_defaults', 'ESD', 'CRCE', 'CRCEFixed', 'Sphere', 'resolve_concept',
            'certainty_weights', 'ap_vocabulary', 'kmeans_1d', 'ap_representatives', 'ap_candidates', 'gumbel_pick',
-           'AP', 'EraseResult', 'check_lists', 'resolve_concepts', 'run_key', 'sample_xt', 'erase', 'export_lora',
-           'parse_settings', 'backbone_from_arg', 'cli_register']
+           'AP', 'EraseResult', 'check_lists', 'resolve_concepts', 'concepts_label', 'run_key', 'sample_xt', 'erase',
+           'export_lora', 'parse_settings', 'backbone_from_arg', 'cli_register']
 
 # %% ../nbs/12_train.ipynb #cc050268
 def _in_attn2(n): return '.attn2.' in n
@@ -617,9 +617,13 @@ def resolve_concepts(concept, corefs=None, retains=None) -> list:
         return cs
     return [resolve_concept(concept, corefs, retains)]
 
+def concepts_label(cs) -> str:
+    "How a run names its targets (manifests, folders): the key for one target, 'a+b+c' for several."
+    return '+'.join(c.key for c in cs)
+
 def _run_concept(cs) -> tuple[str, object]:
-    "The run's concept label and the identity that keys and hashes use: the key for one target, 'a+b+c' and the keys for several."
-    return (cs[0].key, cs[0].key) if len(cs) == 1 else ('+'.join(c.key for c in cs), [c.key for c in cs])
+    "The run's concept label and the identity that keys and hashes use: the key for one target, the keys for several."
+    return concepts_label(cs), (cs[0].key if len(cs) == 1 else [c.key for c in cs])
 
 def run_key(cfg: EraseConfig, concept, seed: int, fingerprint: str, resolution: int | None = None) -> str:
     "Identity of an erasure run: what its training does (`effective_settings`), the lists it draws from, its seed, the original model and the resolution."
@@ -683,7 +687,7 @@ def erase(backbone: Backbone, concept, method: str = 'crce', preset: str = 'pape
     trained = select_params(backbone.unet, cfg.params)
     original = {n: p.detach().clone() for n, p in trained.items()}
     fingerprint = model_fingerprint(original)
-    key = run_key(cfg, cs if len(cs) > 1 else cs[0], seed, fingerprint, backbone.image_size)
+    key = run_key(cfg, cs, seed, fingerprint, backbone.image_size)
     if resume and (man := _finished(out_dir, key)) is not None:   # this very run is done: load it instead of training again
         from safetensors.torch import load_file
         params = load_file(str(out_dir/'erasure.safetensors'))
