@@ -3,7 +3,9 @@
     python scripts/miniworld2_data_report.py [--path crce/assets/miniworld2] [--closeness] [--per-target]
 
 Reads what `crce.miniworld.data2.write_assets` wrote (nbs/23_miniworld2_data.ipynb): manifest.json (artwork sets,
-images, image groups, prompt rows), corefconcept.json, the PNG atlases, the license texts and closeness.csv.
+images, image groups, prompt rows of reported and dev targets), corefconcept.json (reported targets), corefconcept-dev.json
+(dev targets), the PNG atlases, the license texts and closeness.csv. Counts are over the reported targets; the `dev` lines check
+the development targets, on which erase settings are chosen.
 Each line reads `PASS|FAIL  property: value (threshold ...)`. The exit status is 0 when every property passes,
 1 when one fails, 2 when the files cannot be read.
 """
@@ -28,7 +30,9 @@ def main(argv=None) -> int:
     rows = data2.manifest_rows(m)
     n_emoji = len({i['code'] for i in m['images']})
     print(f"mini world 2 data: {d}")
-    print(f"  {sum(r['role'] == 'target' for r in rows)} targets, {len(rows)} prompts, {len(m['groups'])} image groups, "
+    devs = data2.dev_keys(m)
+    print(f"  {sum(r['role'] == 'target' and not r['dev'] for r in rows)} reported targets + {len(devs)} dev targets ({', '.join(devs)}; "
+          f"erase settings are chosen on these, never reported), {len(rows)} prompts, {len(m['groups'])} image groups, "
           f"{n_emoji} emoji x {len(m['artwork'])} artwork sets = {len(m['images'])} base images "
           f"(training sets: {', '.join(m['train_sets'])}; held out: {m['heldout']})")
     for name, value, th, ok in crit:
