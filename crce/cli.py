@@ -5,7 +5,7 @@
 # %% ../nbs/90_cli.ipynb #1964fb69
 from __future__ import annotations
 import argparse, importlib, json, sys
-from .core import CrceError
+from .core import CrceError, cpu_threads
 import crce
 
 # %% auto #0
@@ -18,6 +18,7 @@ def build_parser(modules=COMMAND_MODULES) -> argparse.ArgumentParser:
     "The `crce` argument parser, with the subcommands of every module in `modules` that exists."
     p = argparse.ArgumentParser(prog='crce', description='Coreference-Retention Concept Erasure: data, erasure, evaluation.')
     p.add_argument('--version', action='version', version=f'crce {crce.__version__}')
+    p.add_argument('--threads', help='CPU threads for PyTorch (default: $CRCE_THREADS, else the cores not busy with other processes)')
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
     for name in modules:
         try: mod = importlib.import_module(name)
@@ -29,6 +30,14 @@ def build_parser(modules=COMMAND_MODULES) -> argparse.ArgumentParser:
     return p
 
 # %% ../nbs/90_cli.ipynb #f1e176d6
+def _set_threads(requested) -> None:
+    "Apply `crce.core.cpu_threads`: through OMP_NUM_THREADS before PyTorch is imported, else directly; an explicit OMP_NUM_THREADS wins unless --threads is given."
+    import os
+    if requested is None and os.environ.get('OMP_NUM_THREADS'): return
+    n = cpu_threads(requested)
+    if 'torch' in sys.modules: sys.modules['torch'].set_num_threads(n)
+    else: os.environ['OMP_NUM_THREADS'] = str(n)
+
 def main(argv: list[str] | None = None) -> int:
     "Run the `crce` command; return its exit code."
     parser = build_parser()
@@ -36,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, 'func', None):
         parser.print_help(); return 2
     try:
+        _set_threads(args.threads)
         return int(args.func(args) or 0)
     except CrceError as e:
         print(f"crce: error: {e}", file=sys.stderr); return 2

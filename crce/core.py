@@ -11,7 +11,7 @@ from typing import Any, Iterator
 # %% auto #0
 __all__ = ['CrceError', 'atomic_path', 'atomic_write', 'dump_json', 'save_figure', 'save_safetensors', 'set_seed',
            'deterministic', 'sha256_bytes', 'sha256_file', 'hash_json', 'versions', 'source_commit', 'run_record',
-           'write_run_record', 'asset_path', 'default_device']
+           'write_run_record', 'asset_path', 'default_device', 'cpu_threads']
 
 # %% ../nbs/00_core.ipynb #6deb87b6
 class CrceError(ValueError):
@@ -176,3 +176,16 @@ def default_device(device: str | None = None) -> str:
     if torch.cuda.is_available(): return 'cuda'
     if getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available(): return 'mps'
     return 'cpu'
+
+# %% ../nbs/00_core.ipynb #4abe07f7
+def cpu_threads(requested: int | str | None = None, cores: int | None = None, load: float | None = None) -> int:
+    "CPU threads for PyTorch: `requested`, else $CRCE_THREADS, else the `cores` not busy by the 1-minute `load` average (at least 1)."
+    if requested is None: requested = os.environ.get('CRCE_THREADS') or None
+    if requested is not None:
+        try: n = int(requested)
+        except (TypeError, ValueError): n = 0
+        if n < 1 or isinstance(requested, bool): raise CrceError(f"threads must be a positive integer, got {requested!r}")
+        return n
+    if cores is None: cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    if load is None: load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else 0.
+    return max(1, int(cores) - int(load))

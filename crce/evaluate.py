@@ -15,11 +15,12 @@ from .data import Concept, CorefConcept
 from .judges import Judge, judge_verdicts, to_uint8, HashJudge, make_judge
 
 # %% auto #0
-__all__ = ['GROUPS', 'METRICS', 'LOWER_IS_BETTER', 'RESULT_COLUMNS', 'CATEGORY_LABELS', 'PAPER_NAMES', 'GROUP_LABELS',
-           'GROUP_COLORS', 'as_concepts', 'eval_prompts', 'slug', 'plan_jobs', 'save_png', 'load_images', 'shard',
-           'shard_state', 'check_generation_settings', 'generate_images', 'results_path', 'write_parquet',
-           'tidy_results', 'evaluate', 'load_results', 'balanced_score', 'metrics', 'paper_tables', 'markdown_table',
-           'table1', 'table7', 'image_grid', 'load_model', 'erasure_fingerprint', 'cli_register']
+__all__ = ['GROUPS', 'METRICS', 'LOWER_IS_BETTER', 'NOISE', 'RESULT_COLUMNS', 'PAIRED_WORDS', 'CATEGORY_LABELS', 'PAPER_NAMES',
+           'GROUP_LABELS', 'GROUP_COLORS', 'as_concepts', 'eval_prompts', 'slug', 'image_seed', 'plan_jobs', 'save_png',
+           'load_images', 'shard', 'shard_state', 'check_generation_settings', 'generate_images', 'results_path',
+           'write_parquet', 'tidy_results', 'evaluate', 'load_results', 'balanced_score', 'metrics',
+           'paired_differences', 'paper_tables', 'markdown_table', 'table1', 'paired_table', 'table7', 'image_grid',
+           'load_model', 'erasure_fingerprint', 'cli_register']
 
 # %% ../nbs/30_evaluate.ipynb #4de75d2a
 GROUPS = ('target', 'coref_train', 'coref_test', 'retain_train', 'retain_test')
@@ -69,11 +70,32 @@ def slug(s: str) -> str:
 
 def _h8(s: str) -> str: return hashlib.sha256(s.encode()).hexdigest()[:8]
 
-def plan_jobs(prompts: pd.DataFrame, images_per_prompt: int = 4, seed: int = 0, method: str = 'original') -> pd.DataFrame:
-    "One row per image to make: the prompt rows times the seeds, with the image's relative `path`."
+NOISE = ('independent', 'shared')
+
+def image_seed(seed: int, concept: str, prompt: str, k: int, salt: int = 0) -> int:
+    "The noise seed of image `k` of `prompt` for `concept` under the base `seed`: a stable hash in [0, 2**31), the same in every process and for every method."
+    key = json.dumps([int(seed), str(concept), str(prompt), int(k)] + ([int(salt)] if salt else []))
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) & 0x7FFFFFFF
+
+def _prompt_seeds(seed, concept, prompt, n) -> list[int]:
+    "The `n` seeds of one prompt; a (rare) repeat within the prompt is drawn again with a salt, so its images never share a file."
+    out = []
+    for k in range(n):
+        s, salt = image_seed(seed, concept, prompt, k), 0
+        while s in out: salt += 1; s = image_seed(seed, concept, prompt, k, salt)
+        out.append(s)
+    return out
+
+def plan_jobs(prompts: pd.DataFrame, images_per_prompt: int = 4, seed: int = 0, method: str = 'original',
+              noise: str = 'independent') -> pd.DataFrame:
+    "One row per image to make: each prompt row `images_per_prompt` times with its noise `seed` (own per image by default; `noise='shared'`: `seed + k`) and its relative `path`."
     if not isinstance(images_per_prompt, (int, np.integer)) or images_per_prompt < 1:
         raise CrceError(f"images_per_prompt must be a positive integer, got {images_per_prompt!r}")
-    jobs = prompts.merge(pd.DataFrame({'seed': [seed + k for k in range(images_per_prompt)]}), how='cross')
+    if noise not in NOISE: raise CrceError(f"noise must be one of {', '.join(NOISE)}, got {noise!r}")
+    jobs = prompts.iloc[np.repeat(np.arange(len(prompts)), images_per_prompt)].reset_index(drop=True)
+    if noise == 'shared': jobs['seed'] = [int(seed) + k for k in range(images_per_prompt)] * len(prompts)
+    else: jobs['seed'] = [s for c, p in zip(prompts.concept, prompts.prompt) for s in _prompt_seeds(seed, c, p, images_per_prompt)]
+    jobs['seed'] = jobs['seed'].astype('int64')
     jobs['method'] = method
     jobs['path'] = [f"images/{slug(method)}/{slug(c)}/{g}/{i:02d}-{_h8(p)}-s{s}.png"
                     for c, g, i, p, s in zip(jobs.concept, jobs.group, jobs['index'], jobs.prompt, jobs.seed)]
@@ -119,7 +141,9 @@ def check_generation_settings(out_dir: str | Path, method: str, settings: dict) 
     if f.exists():
         old = json.loads(f.read_text())
         if old != settings:
-            raise CrceError(f"{f.parent} holds images made with other settings ({old} vs {settings}); use another out_dir or method name")
+            hint = (f" (noise: {old.get('noise', 'shared')} there; pass noise={old.get('noise', 'shared')!r} to resume it)"
+                    if old.get('noise', 'shared') != settings.get('noise', 'shared') else '')
+            raise CrceError(f"{f.parent} holds images made with other settings ({old} vs {settings}){hint}; use another out_dir or method name")
     else: dump_json(settings, f)
 
 def generate_images(backbone, jobs: pd.DataFrame, out_dir: str | Path, generate_fn: Callable | None = None, batch_size: int = 8,
@@ -163,12 +187,13 @@ def evaluate(backbone, judge: Judge, concepts, images_per_prompt: int = 4, seed:
              out_dir: str | Path | None = None, template: str = '{}', coref_ask: str = 'target', groups: Sequence[str] = GROUPS,
              num_inference_steps: int | None = None, guidance_scale: float | None = None, batch_size: int = 8,
              judge_batch_size: int = 32, generate_fn: Callable | None = None, gen_kwargs: dict | None = None,
-             state=None, fingerprint: str | None = None, progress: bool = True, erased: Sequence[str] | None = None) -> pd.DataFrame | None:
-    "Generate `images_per_prompt` images per prompt of each concept's groups with `backbone`, judge them; tidy results (resumable with `out_dir`)."
+             state=None, fingerprint: str | None = None, progress: bool = True, erased: Sequence[str] | None = None,
+             noise: str = 'independent') -> pd.DataFrame | None:
+    "Generate `images_per_prompt` images per prompt of each concept's groups with `backbone` (each from its own noise seed, see `plan_jobs`), judge them; tidy results (resumable with `out_dir`)."
     from tqdm.auto import tqdm
     if not isinstance(judge, Judge): raise CrceError(f"{judge!r} is not a judge (needs a name and a call (images, concept) -> verdicts)")
     concepts = as_concepts(concepts)
-    jobs = plan_jobs(eval_prompts(concepts, template, coref_ask, groups, erased), images_per_prompt, seed, method)
+    jobs = plan_jobs(eval_prompts(concepts, template, coref_ask, groups, erased), images_per_prompt, seed, method, noise)
     jobs['judge'] = judge.name
     kw = _gen_kwargs(num_inference_steps, guidance_scale, gen_kwargs)
     gen = generate_fn or _default_generate
@@ -183,7 +208,8 @@ def evaluate(backbone, judge: Judge, concepts, images_per_prompt: int = 4, seed:
     if state is None or state.is_main_process:
         check_generation_settings(out_dir, method, {'backbone': getattr(backbone, 'name', type(backbone).__name__), 'fingerprint': fingerprint,
                                                     'resolution': getattr(backbone, 'image_size', None),
-                                                    **{k: v for k, v in kw.items() if isinstance(v, (int, float, str, bool))}})
+                                                    **{k: v for k, v in kw.items() if isinstance(v, (int, float, str, bool))},
+                                                    **({'noise': noise} if noise != 'shared' else {})})   # folders made before independent noise have no entry
     if state is not None: state.wait_for_everyone()
     generate_images(backbone, jobs, out_dir, gen, batch_size, state, progress, **kw)
     if state is not None:
@@ -192,7 +218,7 @@ def evaluate(backbone, judge: Judge, concepts, images_per_prompt: int = 4, seed:
     rp = results_path(out_dir, method, judge.name)
     done = tidy_results(pd.read_parquet(rp)) if rp.exists() else None
     write_run_record(out_dir, dict(method=method, judge=judge.name, images_per_prompt=images_per_prompt, template=template,
-                                   coref_ask=coref_ask, groups=list(groups), concepts=[c.key for c in concepts],
+                                   coref_ask=coref_ask, groups=list(groups), noise=noise, concepts=[c.key for c in concepts],
                                    backbone=getattr(backbone, 'name', None), generation=kw), seed=seed,
                      name=f'run-{slug(method)}__{slug(judge.name)}.json')
     return _judge_jobs(jobs, judge, done, lambda b: load_images([out_dir/p for p in b.path]), judge_batch_size, progress,
@@ -318,6 +344,96 @@ def metrics(results: pd.DataFrame, level: str = 'concept', keys: Sequence[str] =
     front = [c for c in base.columns if c not in cols and not c.endswith(('_lo', '_hi')) and not c.startswith('n_')]
     return base[front + [c for m in cols for c in (m, f'{m}_lo', f'{m}_hi')] + [c for c in base.columns if c.startswith('n_')]]
 
+# %% ../nbs/30_evaluate.ipynb #e1a70002
+PAIRED_WORDS = ('method better', 'reference better', 'ties (cannot be resolved)')
+
+def _sign_test(wins: int, losses: int) -> float:
+    "Exact two-sided sign test (McNemar's exact test) of `wins` against `losses` disagreeing pairs: the p-value."
+    import math
+    n, m = wins + losses, min(wins, losses)
+    if n == 0: return 1.0
+    logs = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) - n * math.log(2) for i in range(m + 1)]
+    top = max(logs)
+    return float(min(1.0, 2 * math.exp(top) * sum(math.exp(l - top) for l in logs)))
+
+def _paired_block(pc: pd.DataFrame, units: list, gkey: tuple, n_boot: int, ci: float, seed: int) -> list[dict]:
+    "The rows (one per metric) of one comparison on its matched image pairs `pc` (columns group, concept, _m, _r, _x)."
+    cols, q = list(METRICS) + ['balanced'], [(1 - ci) / 2 * 100, (1 + ci) / 2 * 100]
+    urows, ureps = [], []
+    for uk, u in pc.groupby(units, sort=True):
+        uk = uk if isinstance(uk, tuple) else (uk,)
+        row, rep = dict(zip(units, uk)), {}
+        for m, g in METRICS.items():
+            ug = u[u.group == g]
+            n = len(ug)
+            row[m], row[f'_m_{m}'], row[f'_r_{m}'] = (100 * ug._x.mean(), 100 * ug._m.mean(), 100 * ug._r.mean()) if n else (np.nan,) * 3
+            if n:   # the unit's pairs resampled, each pair whole: a multinomial draw of its (-1, 0, +1) differences
+                cnt = np.array([(ug._x == v).sum() for v in (-1, 0, 1)])
+                draws = np.random.default_rng(_stable_seed(seed, ('paired', gkey, uk, m))).multinomial(n, cnt / n, n_boot)
+                rep[m] = 100 * (draws[:, 2] - draws[:, 0]) / n
+            else: rep[m] = np.full(n_boot, np.nan)
+        rep['balanced'] = (-rep['AccU'] - rep['AccC_test'] + rep['AccR_test']) / 3   # balanced(method) - balanced(reference)
+        row['balanced'] = (-row['AccU'] - row['AccC_test'] + row['AccR_test']) / 3
+        for s in ('m', 'r'): row[f'_{s}_balanced'] = float(balanced_score(row[f'_{s}_AccU'], row[f'_{s}_AccC_test'], row[f'_{s}_AccR_test']))
+        urows.append(row); ureps.append(rep)
+    ud = pd.DataFrame(urows)
+    mean = lambda c: float(np.nanmean(ud[c])) if len(ud) and ud[c].notna().any() else np.nan
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', RuntimeWarning)
+        boot = _cluster_boot(ud, ureps, cols, n_boot, _stable_seed(seed, ('paired', gkey))) if len(ud) else None
+        for m in cols:
+            groups = [METRICS[m]] if m in METRICS else [METRICS[k] for k in ('AccU', 'AccC_test', 'AccR_test')]
+            pm = pc[pc.group.isin(groups)]
+            # a disagreeing pair is a win for the method where its verdict is the better one: no where lower is better, yes where higher is
+            low = pm.group.isin([METRICS[k] for k in LOWER_IS_BETTER]).to_numpy()
+            wins, losses = int(np.where(low, pm._x == -1, pm._x == 1).sum()), int(np.where(low, pm._x == 1, pm._x == -1).sum())
+            d = mean(m)
+            lo, hi = np.nanpercentile(boot[m], q) if boot is not None and np.isfinite(boot[m]).any() else (np.nan, np.nan)
+            p_sign = _sign_test(wins, losses)
+            towards = -1 if m in LOWER_IS_BETTER else 1   # the sign of a difference in the method's favour
+            if np.isnan(d) or not (lo > 0 or hi < 0) or p_sign >= 1 - ci: word = PAIRED_WORDS[2]
+            else: word = PAIRED_WORDS[0] if towards * d > 0 else PAIRED_WORDS[1]
+            out.append(dict(metric=m, better='lower' if m in LOWER_IS_BETTER else 'higher', diff=d, lo=float(lo), hi=float(hi),
+                            conclusion=word, method_value=mean(f'_m_{m}'), reference_value=mean(f'_r_{m}'),
+                            n_pairs=len(pm), n_concepts=int(pm.concept.nunique()), wins=wins, losses=losses, p_sign=p_sign))
+    return out
+
+def paired_differences(results: pd.DataFrame, reference: str, methods: Sequence[str] | None = None, level: str = 'all',
+                       n_boot: int = 1000, ci: float = 0.95, seed: int = 0) -> pd.DataFrame:
+    "Per method (vs `reference`), judge, category and metric: method - reference on the images both have (same concept, prompt, noise seed), with a cluster-bootstrap interval and a plain-words `conclusion`."
+    if level not in ('all', 'category'): raise CrceError(f"level must be 'all' or 'category', got {level!r}")
+    need = {'concept', 'category', 'group', 'prompt', 'seed', 'method', 'verdict'} - set(results.columns)
+    if need: raise CrceError(f"results lack column(s) {sorted(need)}")
+    present = list(dict.fromkeys(results.method))
+    if reference not in present: raise CrceError(f"reference method {reference!r} is not in the results ({', '.join(map(str, present))})")
+    methods = [m for m in present if m != reference] if methods is None else list(methods)
+    missing = [m for m in methods if m not in present]
+    if missing: raise CrceError(f"method(s) {missing} are not in the results")
+    key = [c for c in ('concept', 'category', 'group', 'prompt', 'ask', 'seed', 'run') if c in results.columns]
+    jk = ['judge'] if 'judge' in results.columns else []
+    units = ['concept'] + (['run'] if 'run' in results.columns else [])
+    r = results[key + jk + ['method']].assign(verdict=results.verdict.astype('boolean'))
+    dup = r.duplicated(key + jk + ['method'])
+    if dup.any(): raise CrceError(f"{int(dup.sum())} results rows repeat an image (method, judge, concept, group, prompt, seed); pairing needs one verdict per image")
+    rows = []
+    for meth in methods:
+        for jv, rj in (r.groupby(jk, sort=False, dropna=False) if jk else [((), r)]):
+            jv = jv if isinstance(jv, tuple) else (jv,)
+            a, b = rj[rj.method == meth].drop(columns='method'), rj[rj.method == reference].drop(columns='method')
+            p = a.merge(b, on=key + jk, how='inner', suffixes=('_m', '_r'))
+            n_unmatched = len(a) + len(b) - 2 * len(p)
+            p = p[p.verdict_m.notna() & p.verdict_r.notna()]   # a parse failure on either side drops the pair
+            p = p.assign(_m=p.verdict_m.astype(int), _r=p.verdict_r.astype(int))
+            p = p.assign(_x=p._m - p._r)
+            for cat, pc in ([('all', p)] if level == 'all' else list(p.groupby('category', sort=True))):
+                for row in _paired_block(pc, units, (meth, reference, *jv, cat), n_boot, ci, seed):
+                    rows.append(dict(method=meth, reference=reference, **dict(zip(jk, jv)), category=cat, **row, n_unmatched=n_unmatched))
+    cols = ['method', 'reference', *jk, 'category', 'metric', 'better', 'diff', 'lo', 'hi', 'conclusion', 'method_value', 'reference_value',
+            'n_pairs', 'n_concepts', 'n_unmatched', 'wins', 'losses', 'p_sign']
+    return pd.DataFrame(rows, columns=cols)
+
+
 # %% ../nbs/30_evaluate.ipynb #cdd866dd
 from .data import CATEGORY_LABELS as _CATEGORIES
 CATEGORY_LABELS = {**_CATEGORIES, 'all': 'All'}   # the data layer's names, and the average over categories
@@ -404,6 +520,39 @@ def table1(metrics_df: pd.DataFrame, paper: bool | str = False, methods: Sequenc
         atomic_write(out_dir/f'{name}.md', markdown_table(out, cap))
     return out
 
+# %% ../nbs/30_evaluate.ipynb #e1a7000b
+def paired_table(paired: pd.DataFrame, digits: int = 2, out_dir: str | Path | None = None, name: str = 'paired',
+                 caption: str | None = None) -> pd.DataFrame:
+    "`paired_differences` in Table 1's layout: a row per method (and judge), per category the difference to the reference [interval] and better / worse / tie."
+    if paired.empty: raise CrceError("no paired differences to lay out")
+    word = {PAIRED_WORDS[0]: 'better', PAIRED_WORDS[1]: 'worse', PAIRED_WORDS[2]: 'tie'}
+    judges = list(dict.fromkeys(paired.judge)) if 'judge' in paired.columns else [None]
+    cats = [c for c in (*CATEGORY_LABELS, *paired.category.unique()) if c in set(paired.category)]
+    mets = list(dict.fromkeys(paired.metric))
+    rows = {}
+    for (meth, ref), g in paired.groupby(['method', 'reference'], sort=False):
+        for j in judges:
+            sub = g if j is None else g[g.judge == j]
+            if sub.empty: continue
+            label = f'{meth} − {ref}' + (f' [{j}]' if len(judges) > 1 else '')
+            cells = {}
+            for c in dict.fromkeys(cats):
+                for k in mets:
+                    r = sub[(sub.category == c) & (sub.metric == k)]
+                    cells[(CATEGORY_LABELS.get(c, c), f"Δ{k} {'↓' if k in LOWER_IS_BETTER else '↑'}")] = \
+                        '-' if r.empty else f"{_fmt(r.iloc[0]['diff'], r.iloc[0].lo, r.iloc[0].hi, digits)} {word[r.iloc[0].conclusion]}"
+            rows[label] = cells
+    out = pd.DataFrame.from_dict(rows, orient='index')
+    out.columns = pd.MultiIndex.from_tuples(out.columns); out.index.name = 'Method − reference'
+    if out_dir is not None:
+        from crce.core import atomic_write
+        with atomic_path(Path(out_dir)/f'{name}.csv') as tmp: paired.to_csv(tmp, index=False)
+        cap = caption or ("Paired differences, method − reference, in percentage points, on the images both have (same concept, prompt and noise seed), "
+                          "averaged over concepts; [95% cluster-bootstrap interval over concepts]; better / worse / tie for the method (↓: lower is better).")
+        atomic_write(Path(out_dir)/f'{name}.md', markdown_table(out, cap))
+    return out
+
+
 # %% ../nbs/30_evaluate.ipynb #a3ebe794
 def table7(metrics_df: pd.DataFrame, paper: bool = False, metric_names: Sequence[str] = tuple(METRICS), ci: bool = False,
            digits: int = 2, out_dir: str | Path | None = None, name: str = 'table7', caption: str | None = None) -> pd.DataFrame:
@@ -447,16 +596,17 @@ from .core import save_figure  # the one implementation (PNG + SVG, byte-reprodu
 def image_grid(results: pd.DataFrame, concept: str, root: str | Path, methods: Sequence[str] | None = None,
                groups: Sequence[str] = GROUPS, per_group: int = 2, seed: int | None = None, path: str | Path | None = None,
                title: str | None = None, show_verdicts: bool = True, size: float = 1.3):
-    "Before/after grid for `concept`: rows = methods, columns = the first `per_group` prompts of each group, one seed; saved as PNG+SVG at `path`."
+    "Before/after grid for `concept`: rows = methods, columns = the first `per_group` prompts of each group, each prompt's first image (or `seed`'s); saved as PNG+SVG at `path`."
     import matplotlib; import matplotlib.pyplot as plt
     r = results[results.concept == concept]
     if r.empty: raise CrceError(f"no results for concept {concept!r}")
     if r.path.isna().any(): raise CrceError("image_grid needs results with image paths (run evaluate with out_dir)")
     methods = list(methods) if methods is not None else list(dict.fromkeys(r.method))
-    seed = int(r.seed.min()) if seed is None else seed
-    r = r[r.seed == seed]
+    # each prompt's image with its smallest seed: the same noise under every method (the seeds do not depend on the method)
+    r = r[r.seed == (r.groupby(['group', 'index']).seed.transform('min') if seed is None else seed)]
     cols = [(g, i) for g in groups for i in sorted(r[r.group == g]['index'].unique())[:per_group]]
     if not cols: raise CrceError(f"no images of seed {seed} for {concept!r}")
+    which = f'seed {seed}' if seed is not None else "each prompt's first image (the same noise in every row)"
     fig, axes = plt.subplots(len(methods), len(cols), figsize=(size * len(cols), size * len(methods) + 0.9), squeeze=False)
     for ri, meth in enumerate(methods):
         for ci, (g, i) in enumerate(cols):
@@ -476,7 +626,7 @@ def image_grid(results: pd.DataFrame, concept: str, root: str | Path, methods: S
                         bbox=dict(boxstyle='round,pad=0.15', fc=col, ec='none'))
             for s in ax.spines.values(): s.set_color(GROUP_COLORS[g])
     judge = ', '.join(dict.fromkeys(r.judge.astype(str)))
-    fig.suptitle(title or f"{concept}: seed {seed}; verdicts by {judge}", fontsize=9)
+    fig.suptitle(title or f"{concept}: {which}; verdicts by {judge}", fontsize=9)
     fig.tight_layout()
     if path is not None: save_figure(fig, path)
     return fig
@@ -531,7 +681,7 @@ def _cmd_evaluate(args) -> int:
     sampling = {**world.sampling, **{k: v for k, v in dict(num_inference_steps=args.steps, guidance_scale=args.guidance).items() if v is not None}}
     res = evaluate(bb, judge, concepts, images_per_prompt=args.images_per_prompt or world.images_per_prompt, seed=args.seed,
                    method=args.method or 'original', fingerprint=fp, out_dir=args.out, template=args.template, coref_ask=args.coref_ask,
-                   batch_size=args.batch_size, state=state, erased=erased, **sampling)
+                   batch_size=args.batch_size, state=state, erased=erased, noise=args.noise, **sampling)
     if res is None: return 0
     out = Path(args.out)
     mc = metrics(res); mcat = metrics(res, level='category')
@@ -554,6 +704,8 @@ def cli_register(subparsers) -> None:
     p.add_argument('--method', default=None, help="method name in the results (default 'original')")
     p.add_argument('-K', '--images-per-prompt', type=int, default=None, help="images per prompt (default: the world's; 4 on SD, 1 on mini)")
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--noise', default='independent', choices=list(NOISE),
+                   help="independent (default): each image its own noise seed, hashed from (seed, concept, prompt, k); shared: seeds seed..seed+K-1 for every prompt")
     p.add_argument('--judge', default=None, choices=list(JUDGES), help="default: the world's (qwen on SD, mini on the mini world)")
     p.add_argument('--judge-model', help='judge model id (or served model name for --judge openai)')
     p.add_argument('--base-url', help='OpenAI-compatible endpoint for --judge openai')

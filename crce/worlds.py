@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, replace
 from .core import CrceError
 
 # %% auto #0
-__all__ = ['SD_SAMPLING', 'MINI_LABEL', 'WORLDS', 'World', 'register_world', 'resolve_world', 'deprecated', 'model_parent',
-           'concepts_parent', 'concept_args', 'check_resolution']
+__all__ = ['SD_SAMPLING', 'MINI_LABEL', 'WORLDS', 'MINI2_LABEL', 'World', 'register_world', 'resolve_world', 'deprecated',
+           'model_parent', 'concepts_parent', 'concept_args', 'check_resolution']
 
 # %% ../nbs/05_worlds.ipynb #14d2dc7c
 def _resolve(path: str):
@@ -74,6 +74,10 @@ for _name, _id, _label in (('sd-1.4', 'CompVis/stable-diffusion-v1-4', 'Stable D
 register_world(World('mini', MINI_LABEL, 'crce.miniworld.model:load_miniworld', dataset='crce.miniworld.data:load_mini_corefconcept',
                      judge='mini', erase=dict(iterations=40, lr=1e-3, ddim_steps=20, step_range=(1, 19)),
                      sampling=dict(num_inference_steps=20, guidance_scale=2.5), images_per_prompt=1, grid=(1, 3, 5)))
+MINI2_LABEL = 'mini world 2 (MiniLM + 32x32 UNet, not Stable Diffusion)'
+register_world(World('mini2', MINI2_LABEL, 'crce.miniworld.model2:load_miniworld2', dataset='crce.miniworld.data2:load_corefconcept2',
+                     judge='mini2', erase=dict(iterations=40, lr=1e-3, ddim_steps=20, step_range=(1, 19)),
+                     sampling=dict(num_inference_steps=20, guidance_scale=3.0), images_per_prompt=8, grid=(1, 3, 5, 10)))
 register_world(World('tiny', 'tiny random model (tests only, not a real model)', 'crce.backbone:tiny_backbone', judge='test-hash'))
 
 # %% ../nbs/05_worlds.ipynb #2ba644b1
