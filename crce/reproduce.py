@@ -249,7 +249,7 @@ def report(results: pd.DataFrame, table: str, runs: Sequence[RunSpec], out_dir, 
 
 # %% ../nbs/32_reproduce.ipynb #512342f8
 def _fixed_settings(table_settings: dict) -> dict:
-    return {k: table_settings[k] for k in ('model', 'resolution', 'preset', 'erase', 'sampling', 'images_per_prompt', 'judge', 'template')}
+    return {k: table_settings[k] for k in ('model', 'resolution', 'preset', 'erase', 'sampling', 'images_per_prompt', 'judge', 'template', 'noise')}
 
 def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, category: str | None = None, seeds: Sequence[int] = (0,),
               out_dir='runs/reproduce', methods: Sequence[str] | None = None, grid: Sequence[int] | None = None,
@@ -273,7 +273,7 @@ def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, categor
         s['images_per_prompt'] = int(images_per_prompt)
     s['judge'] = judge or s['judge']
     check_resolution(resolution)
-    s.update(model=model, template=template, resolution=None if resolution is None else int(resolution))
+    s.update(model=model, template=template, resolution=None if resolution is None else int(resolution), noise='independent')   # every image its own noise (crce.evaluate.image_seed)
     seeds = [int(x) for x in seeds]
     if not seeds or min(seeds) < 0: raise CrceError(f"seeds must be non-negative integers, got {seeds}")
     if table == 'table7' and grid is None: grid = world.grid

@@ -45,7 +45,7 @@ def item1():
 
 def item2(fig: Path, name: str):
     from crce.core import asset_path
-    d = asset_path('miniworld2')
+    d = asset_path('miniworld2', 'model')
     meta = _json(d/'model.json', 'export_miniworld2 after scripts/train_miniworld2.py')
     run = _json(d/'model_run.json', 'export_miniworld2')
     size = meta['unet_config']['sample_size']
@@ -107,9 +107,8 @@ def item5(fig: Path, name: str):
     run = _json(fig/'experiments'/f'{name}.run.json', REPRO)
     k = int(run['config']['images_per_prompt'])
     out = [(f"[5] images per prompt: {k} (threshold >= 8)", k >= 8)]
-    res = Path(run['config'].get('runs_dir', run.get('runs_dir', '')))
-    out.append((f"[5] noise: every image its own seed, the same under every method: {run['config'].get('noise', 'per-prompt')} (threshold per-prompt)",
-                run['config'].get('noise', 'per-prompt') == 'per-prompt'))
+    out.append((f"[5] noise: every image its own seed, the same under every method: {run['config'].get('noise')} (threshold independent)",
+                run['config'].get('noise') == 'independent'))
     p = fig/'experiments'/f'{name}_paired.csv'
     out.append((f"[5] paired differences to ESD-x written ({p.name}): {'yes' if p.exists() else 'no'} (threshold yes)", p.exists()))
     for t in ('table6', 'table7'):
