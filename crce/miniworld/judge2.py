@@ -286,7 +286,7 @@ def mixtures(tiles: torch.Tensor, labels: torch.Tensor, partners: torch.Tensor, 
 @dataclass
 class Judge2Config:
     "Hyper-parameters of `train_judge2` (the shipped judge uses the defaults)."
-    steps: int = 2000
+    steps: int = 8000
     batch: int = 64
     lr: float = 3e-3
     weight_decay: float = 5e-4
