@@ -154,7 +154,7 @@ def main(argv=None):
         f"{(med(s['wall']) + xt) / (med(b['wall']) + xt):.2f}x.", "",
     ]
     if not a.device.startswith('cuda'):
-        lines += ["No GPU was available to this task, so there is no 512 px GPU measurement here; on a GPU run "
+        lines += ["No GPU was available on the machine that wrote this table, so there is no 512 px GPU measurement here; on a GPU run "
                   "`python benchmarks/bench_step.py --device cuda --latent 64 --iters 20 --out figures/benchmark/step_gpu.md`. "
                   "We expect batching to gain more on a GPU, where a batch-1 call at this size leaves most of the device idle, "
                   "than on a CPU, whose cores are kept busy by the UNet's matrix products even at batch 1 (an expectation, not measured here).", ""]

@@ -317,6 +317,9 @@ def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, categor
     plan = plan_runs(runs, cs, seeds, out, s['images_per_prompt'], together)
     results = collect(plan, runs)
     label = world.label if world.name != world.model_id else f"{getattr(backbone, 'name', model)}"
+    from crce.evaluate import write_parquet
+    (out/'tables').mkdir(parents=True, exist_ok=True)
+    write_parquet(results, out/'tables'/f'{name or table}_results.parquet')   # every image's verdict and raw answer, for re-analysis
     rep = report(results, table, runs, out/'tables', label, paper=paper, name=name, images_root=out,
                  grid_concept='dog' if 'dog' in set(results.concept) else None)
     record = dict(config=dict(table=table, runs=[r.label for r in runs], concepts=[c.key for c in cs], **fixed), seed=seeds,

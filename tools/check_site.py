@@ -37,11 +37,18 @@ def page_text(p: Path) -> str:
         return '\n'.join(''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'markdown')
     return p.read_text()
 
+def raw_base() -> str:
+    "The repository's files by absolute URL (notebooks link figures so, for Colab): tools/colab_cells.py's raw_base."
+    sys.path.insert(0, str(ROOT / 'tools'))
+    from colab_cells import raw_base
+    return raw_base()
+
 def references(p: Path):
-    "Local files a page references (images, includes, figure links), resolved against the page's folder."
-    refs = set()
+    "Local files a page references (images, includes, figure links), resolved against the page's folder; links to the repository's own files by absolute URL count as the files they name."
+    refs, base = set(), raw_base()
     for rx in IMG_RE:
         for m in rx.findall(page_text(p)):
+            if m.startswith(base): m = os.path.relpath(ROOT / m[len(base):], p.parent)
             if re.match(r'^(https?:|data:|#|mailto:)', m): continue
             refs.add(m.split('#')[0])
     return sorted(refs)
@@ -57,8 +64,9 @@ def to_html(p: Path, out: Path) -> Path:
         text = re.sub(r'\{\{<\s*include\s+([^\s>]+)\s*>\}\}', lambda m: (p.parent / m.group(1)).read_text(), text)
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)])
     html, _ = HTMLExporter(template_name='lab').from_notebook_node(nb)
-    html = html.replace('</body>', PROBE + '</body>')
     dest = out / rel.with_suffix('.html')
+    html = html.replace(raw_base(), os.path.relpath(out, dest.parent) + '/')   # the repository's files, copied under `out`
+    html = html.replace('</body>', PROBE + '</body>')
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(html, encoding='utf-8')
     return dest
