@@ -99,6 +99,15 @@ class EraseConfig:
     uce_guide: str = ''               # UCE: the concept the erased ones are mapped to ('' for objects, 'art' for artists)
     uce_preserve: str = 'none'        # UCE: none | retains (the concept's retains in `split`)
     uce_expand: bool = False          # UCE: also edit 'image of X', 'photo of X', ... (the authors' expand_prompts)
+    ca_anchor: str = 'auto'           # CA: the anchor concept ('auto': the target's parent, `crce.baselines.ca_anchor`)
+    ca_images: int = 1000             # CA: anchor images the frozen model generates (the authors' num_class_images)
+    ca_batch: int = 8                 # CA: anchor images per step (the authors' 4 per GPU x 2 GPUs)
+    ca_gen_steps: int = 25            # CA: sampling steps of the anchor images (the authors' 25)
+    ca_guidance: float = 6.0          # CA: guidance of the anchor images (the authors' 6)
+    ca_anchor_model: str = 'trained'  # CA: whose prediction for the anchor prompt is the target: trained (the authors' code; stop-gradient) | frozen
+    ca_prior: str = 'auto'            # CA: the prior-preservation term: auto (on when the target's prompt contains the anchor) | on | off
+    ca_prior_weight: float = 1.0      # CA: its weight (the authors' prior_loss_weight)
+    ca_detach_sot: bool = True        # CA: no gradient through the start token's keys and values (the authors' attention processor)
     checkpoint_every: int = 0
 
 PRESETS = {
@@ -116,6 +125,7 @@ def method_config(method: str = 'crce', preset: str = 'paper', **overrides) -> E
     m = get_method(method)
     kw = dict(PRESETS[preset]['common'])
     if m.crce_family: kw.update(PRESETS[preset]['crce'])
+    kw.update(m.defaults)   # the method's own schedule, where it has one (a world's settings override it, see `with_defaults`)
     kw.update(m.config)
     names = {f.name for f in dataclasses.fields(EraseConfig)}
     bad = [k for k in overrides if k not in names]
@@ -160,7 +170,7 @@ def _typed(key: str, value):
 def _check_config(c: EraseConfig):
     choices = dict(corefs=('none', 'sample', 'fixed', 'sphere', 'adversarial'), coref_anchor=('shared', 'per-coref'),
                    coref_certainty=('llm', 'flat'), retain_certainty=('llm', 'flat'), xt_model=('trained', 'frozen'),
-                   timestep_map=TIMESTEP_MAPS, split=('train', 'test', 'all'))
+                   timestep_map=TIMESTEP_MAPS, split=('train', 'test', 'all'), ca_anchor_model=('trained', 'frozen'), ca_prior=('auto', 'on', 'off'))
     if c.timestep_map in ('release', 'matched'):
         raise CrceError(f"timestep_map={c.timestep_map!r} was removed: 'release' labelled x_t with a timestep far from its noise level; "
                         f"use 'noise-level' (what 'matched' was) or 'crce-release' (the released CRCE code)")
@@ -178,6 +188,9 @@ def _check_config(c: EraseConfig):
     if not c.uce_lambda > 0 or c.uce_erase_scale < 0 or c.uce_preserve_scale < 0:
         raise CrceError(f"UCE needs uce_lambda > 0 and scales >= 0, got {c.uce_lambda}, {c.uce_erase_scale}, {c.uce_preserve_scale}")
     if c.uce_preserve not in ('none', 'retains'): raise CrceError(f"uce_preserve={c.uce_preserve!r} is not one of none, retains")
+    if min(c.ca_images, c.ca_batch, c.ca_gen_steps) < 1 or c.ca_prior_weight < 0:
+        raise CrceError(f"CA needs ca_images, ca_batch, ca_gen_steps >= 1 and ca_prior_weight >= 0, got {c.ca_images}, {c.ca_batch}, {c.ca_gen_steps}, {c.ca_prior_weight}")
+    if not c.ca_anchor.strip(): raise CrceError("ca_anchor is empty: name the anchor concept (e.g. 'animal') or give 'auto'")
 
 def effective_settings(cfg: EraseConfig) -> dict:
     "The fields of `cfg` that change what its training does: AP's only for AP, the sphere sampler's only for sphere sampling."
@@ -185,6 +198,7 @@ def effective_settings(cfg: EraseConfig) -> dict:
     if cfg.corefs != 'adversarial': d = {k: v for k, v in d.items() if not k.startswith('ap_')}
     if cfg.corefs != 'sphere': d = {k: v for k, v in d.items() if not k.startswith('sphere_')}
     if not cfg.method.startswith('uce'): d = {k: v for k, v in d.items() if not k.startswith('uce_')}
+    if cfg.method != 'ca' and not cfg.method.startswith('ca-'): d = {k: v for k, v in d.items() if not k.startswith('ca_')}
     return d
 
 # %% ../nbs/12_train.ipynb #9b5dcc98
@@ -314,14 +328,18 @@ class Run:
 
 class Method:
     "An erasure method as a plug-in of the shared loop: the settings it fixes (`config`) and the hooks `erase` calls."
-    def __init__(self, name: str, crce_family: bool = False, **config):
-        bad = sorted(set(config) - {f.name for f in dataclasses.fields(EraseConfig)} | ({'method', 'preset'} & set(config)))
+    def __init__(self, name: str, crce_family: bool = False, defaults: dict | None = None, **config):
+        keys = set(config) | set(defaults or {})
+        bad = sorted(keys - {f.name for f in dataclasses.fields(EraseConfig)} | ({'method', 'preset'} & keys))
         if bad: raise CrceError(f"method {name!r} sets unknown setting(s) {', '.join(bad)}")
-        self.name, self.crce_family, self.config = name, crce_family, config
+        self.name, self.crce_family, self.config, self.defaults = name, crce_family, config, dict(defaults or {})
     def setup(self, run: Run) -> None:
         "Once per run, before a checkpoint is restored (candidates, a fixed draw)."
     def fit(self, run: Run) -> None:
         "A phase before the loop, e.g. a closed-form edit (with `iterations=0`, instead of it); not repeated on resume."
+    def xt(self, run: Run, s: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        "This iteration's noisy latents and their timesteps: by default `sample_xt` (DDIM from noise, stopped at step `s`)."
+        return sample_xt(run, s, g)
     def draw(self, run: Run, it: int, g: torch.Generator) -> dict:
         "This iteration's `corefs` and `retains` (embeddings), their `coref_weights` and `retain_weights`, and `record` fields."
         return {}
@@ -355,7 +373,7 @@ def register(method: Method) -> Method:
     "Add `method` to the registry under its name (what `erase`, `method_config` and `--method` look up)."
     if not isinstance(method, Method): raise CrceError(f"register needs a Method, got {type(method).__name__}")
     old = METHODS.get(method.name)
-    same = old is not None and type(old).__qualname__ == type(method).__qualname__ and old.config == method.config   # the same method, defined again
+    same = old is not None and type(old).__qualname__ == type(method).__qualname__ and old.config == method.config and old.defaults == method.defaults   # the same method, defined again
     if not method.name or (old is not None and not same) or _NOISE_RE.match(method.name):
         raise CrceError(f"method name {method.name!r} is empty or taken")
     METHODS[method.name] = method
@@ -709,12 +727,12 @@ def erase(backbone: Backbone, concept, method: str = 'crce', preset: str = 'pape
             rng = np.random.default_rng([seed, it, 0])
             s, g = int(rng.integers(lo, hi + 1)), torch.Generator().manual_seed(int(rng.integers(2**62)))
             run.k = int(np.random.default_rng([seed, it, 1]).integers(len(cs))) if run.multi else 0   # this step's target
-            x_t, t = sample_xt(run, s, g)
+            x_t, t = plugin.xt(run, s, g)
             terms, extra = plugin.step(run, it, x_t, t, g)
             if not torch.isfinite(loss := terms['loss']):
                 raise CrceError(f"non-finite loss at iteration {it} (" + ', '.join(f'{k}={float(v):.4g}' for k, v in terms.items()) + "); lower lr or check the model")
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-            rec = dict(it=it, s=s, t=int(t), **(dict(target=run.concept.key) if run.multi else {}), **extra)
+            rec = dict(it=it, s=s, t=int(t) if t.numel() == 1 else t.tolist(), **(dict(target=run.concept.key) if run.multi else {}), **extra)
             history.append(rec | {k: float(v.detach()) for k, v in terms.items()})
             bar.set_postfix({k: f'{float(v.detach()):.4f}' for k, v in terms.items()})
             if cfg.checkpoint_every > 0 and (it + 1) % cfg.checkpoint_every == 0 and it + 1 < cfg.iterations:

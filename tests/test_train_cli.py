@@ -69,3 +69,20 @@ def test_erase_bad_input(tmp_path, capsys, args, msg):
 def test_erase_bad_preset_subprocess(model_dir, tmp_path):
     r = crce('erase', '--concepts', 'dog', '--model', model_dir, '--out', tmp_path / 'run', '--preset', 'fast')
     assert r.returncode != 0 and 'invalid choice' in r.stderr
+
+def test_erase_ca_tiny(tmp_path, capsys):
+    "CA (a baseline plug-in) from `crce erase` on the tiny world: its defaults, its anchor and the anchor images it made."
+    from crce.cli import main
+    out = tmp_path / 'run'
+    code = main(['erase', '--concepts', 'dog', '--method', 'ca', '--model', 'tiny', '--out', str(out), '--iterations', '2',
+                 '--set', 'ca_gen_steps=3', '--set', 'ca_batch=2'])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    man = json.loads((out / 'manifest.json').read_text())
+    assert (man['method'], man['config']['lr'], len(man['history'])) == ('ca', 1.6e-5, 2)
+    assert man['ca']['dog']['anchor'] == 'animal' and 1 <= man['ca']['dog']['images_made'] <= 4
+    assert all('attn2.to_k' in n or 'attn2.to_v' in n for n in man['trained_params'])
+    code = main(['erase', '--concepts', 'dog', '--method', 'ca', '--model', 'tiny', '--out', str(tmp_path / 'bad'), '--set', 'ca_anchor=dog'])
+    err = capsys.readouterr().err
+    assert code != 0 and 'the target itself' in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / 'bad' / 'erasure.safetensors').exists()
