@@ -285,19 +285,44 @@ def put_params(target, tensors: dict) -> None:
     with torch.no_grad():
         for n, v in tensors.items(): sd[n].copy_(v.to(sd[n].device, sd[n].dtype))
 
-def load_erasure(path: str | os.PathLike, target) -> list[str]:
-    "Load trained parameters (an `erasure.safetensors` file or a run folder) into a Backbone, pipeline or UNet; return their names."
+def load_erasure(path: str | os.PathLike, target, model_check: str = 'warn') -> list[str]:
+    """Load trained parameters (an `erasure.safetensors` file or a run folder) into a Backbone, pipeline or UNet; return their names.
+    Refuses empty files, non-float or non-finite tensors, unknown names or shapes, and tensors outside the parameter set the run's
+    `manifest.json` declares; `model_check` ('warn', 'error' or 'off') says what a model other than the one the erasure was trained
+    from (its fingerprint, over the replaced parameters' current values) gets."""
+    from safetensors import safe_open
     from safetensors.torch import load_file
+    import sys
+    if model_check not in ('warn', 'error', 'off'): raise CrceError(f"model_check must be 'warn', 'error' or 'off', got {model_check!r}")
     path = Path(path)
     if path.is_dir(): path = path/'erasure.safetensors'
     if not path.exists(): raise CrceError(f"no erasure weights at {path}")
     unet = getattr(target, 'unet', target)
     if not isinstance(unet, torch.nn.Module): raise CrceError(f"cannot load an erasure into {type(target).__name__}: expected a Backbone, a pipeline with .unet or a UNet")
     sd = dict(unet.named_parameters())
-    tensors = load_file(str(path))
+    try:
+        tensors = load_file(str(path))
+        with safe_open(str(path), 'pt') as f: meta = f.metadata() or {}
+    except Exception as e: raise CrceError(f"{path} is not a readable safetensors file ({' '.join(str(e).split())[:200]})") from None
+    if not tensors: raise CrceError(f"{path.name} holds no tensors: an empty erasure would evaluate the original model under its name")
     for n, v in tensors.items():
         if n not in sd: raise CrceError(f"{path.name} has parameter {n} that this UNet lacks (a different architecture?)")
         if sd[n].shape != v.shape: raise CrceError(f"{path.name}: {n} has shape {tuple(v.shape)}, this UNet's is {tuple(sd[n].shape)}")
+        if not v.is_floating_point(): raise CrceError(f"{path.name}: {n} is {str(v.dtype).replace('torch.', '')}, not a floating-point weight")
+        if not torch.isfinite(v).all(): raise CrceError(f"{path.name}: {n} holds non-finite values (NaN or inf): a broken erasure")
+    man = path.parent/'manifest.json'
+    if man.exists():
+        try: params = json.loads(man.read_text()).get('config', {}).get('params')
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError): raise CrceError(f"{man} is not a readable manifest") from None
+        if params in PARAM_SETS:
+            outside = sorted(set(tensors) - set(select_params(unet, params)))
+            if outside: raise CrceError(f"{path.name}: {len(outside)} tensor(s) outside the run's parameter set {params!r} (e.g. {outside[0]})")
+    if model_check != 'off' and meta.get('fingerprint'):
+        if model_fingerprint({n: sd[n] for n in tensors}) != meta['fingerprint']:
+            msg = (f"{path.name} was trained from another model (or this one already carries an erasure): "
+                   f"the replaced parameters' current values do not match its fingerprint")
+            if model_check == 'error': raise CrceError(msg)
+            print(f"crce: warning: {msg}", file=sys.stderr)
     put_params(unet, tensors)
     return list(tensors)
 
