@@ -113,8 +113,10 @@ class TrainConfig2:
     min_snr: float = 5.0
 
 def train_miniworld2(outdir: str | Path, cfg: TrainConfig2 | None = None, device: str | None = None, progress: bool = True,
-                     unet_config: dict | None = None, path=None, concepts: list[str] | None = None) -> Path:
-    "Train the mini world 2 UNet into `outdir` (checkpoints, log, run record); resumes from `outdir/ckpt.safetensors`. `concepts` limits the prompts (tests)."
+                     unet_config: dict | None = None, path=None, concepts: list[str] | None = None, init: str | Path | None = None) -> Path:
+    """Train the mini world 2 UNet into `outdir` (checkpoints, log, run record); resumes from `outdir/ckpt.safetensors`.
+    `init` (a folder with `unet.safetensors`, e.g. the shipped weights) warm-starts a new run from those weights with a fresh
+    optimizer; `concepts` limits the prompts (tests)."""
     from tqdm.auto import tqdm
     cfg = cfg or TrainConfig2()
     ucfg = dict(unet_config or UNET2_CONFIG, sample_size=cfg.size // 2)
@@ -140,7 +142,12 @@ def train_miniworld2(outdir: str | Path, cfg: TrainConfig2 | None = None, device
         ema = {k[4:]: v.to(dev) for k, v in st.items() if k.startswith('ema.')}
         _set_opt_state(opt, {k[4:]: v for k, v in st.items() if k.startswith('opt.')})
         step = int(json.loads((out/'ckpt.json').read_text())['step'])
-    dump_json(dict(config=asdict(cfg), data_hash=m['dataset_sha256'], unet_config=ucfg, concepts=concepts, n_captions=len(batches.captions),
+    elif init is not None:
+        if not (Path(init)/'unet.safetensors').exists(): raise CrceError(f"no unet.safetensors to start from in {init}")
+        unet.load_state_dict({k: v.float() for k, v in _load_st(Path(init)/'unet.safetensors').items()})
+        ema = {k: v.detach().clone() for k, v in unet.state_dict().items()}
+        step = int(json.loads((Path(init)/'model_run.json').read_text()).get('steps_trained', 0)) if (Path(init)/'model_run.json').exists() else 0
+    dump_json(dict(config=asdict(cfg), data_hash=m['dataset_sha256'], unet_config=ucfg, concepts=concepts, init=None if init is None else str(init), n_captions=len(batches.captions),
                    n_groups=len(batches.groups), train_sets=list(batches.atlas.sets)), out/'train_config.json')
     log = open(out/'log.jsonl', 'a')
     bar = tqdm(total=cfg.steps, initial=step, disable=not progress, desc='mini world 2 UNet')
