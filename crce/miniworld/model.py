@@ -15,8 +15,9 @@ from .data import (GROUPS, build_dataset, prompt_table, prompt_group, caption, a
 
 # %% auto #0
 __all__ = ['MAX_LENGTH', 'UNET_CONFIG', 'SCHEDULER_CONFIG', 'MINIWORLD_NAME', 'SAMPLING', 'minilm_dir', 'load_text_encoder',
-           'encode_text', 'make_unet', 'make_scheduler', 'TrainConfig', 'caption_bank', 'train_miniworld',
-           'export_miniworld', 'load_miniworld', 'sample_grid', 'prompt_accuracy', 'md_table', 'original_accuracy']
+           'encode_text', 'make_unet', 'make_scheduler', 'TrainConfig', 'caption_bank', 'noise_loss_step', 'ema_update',
+           'save_train_state', 'load_train_state', 'train_miniworld', 'export_miniworld', 'load_miniworld',
+           'sample_grid', 'prompt_accuracy', 'md_table', 'original_accuracy']
 
 # %% ../../nbs/21_miniworld_model.ipynb #f9560319
 MAX_LENGTH = 16
@@ -130,6 +131,45 @@ def _set_opt_state(opt, flat: dict):
     sd['state'] = state
     opt.load_state_dict(sd)
 
+def noise_loss_step(unet, opt, acp: torch.Tensor, x0: torch.Tensor, ctx: torch.Tensor, t: torch.Tensor, noise: torch.Tensor,
+                    lr: float, min_snr: float) -> float:
+    "One AdamW step on the min-SNR-weighted noise-prediction MSE at timesteps `t` (gradients clipped at 1); the loss."
+    a = acp[t.to(acp.device)].view(-1, 1, 1, 1)
+    xt = a.sqrt()*x0 + (1 - a).sqrt()*noise
+    for pg in opt.param_groups: pg['lr'] = lr
+    snr = a.view(-1)/(1 - a.view(-1))
+    w = snr.clamp(max=min_snr)/snr if min_snr else torch.ones_like(snr)  # min-SNR-gamma weighting (Hang et al. 2023)
+    loss = (w*(unet(xt, t.to(x0.device), ctx).sample - noise).pow(2).mean((1, 2, 3))).mean()
+    opt.zero_grad(set_to_none=True); loss.backward()
+    torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
+    opt.step()
+    return loss.item()
+
+@torch.no_grad()
+def ema_update(ema: dict, unet, step: int, decay: float) -> None:
+    "Move the EMA weights towards the UNet's (decay warmed up as (1 + step)/(10 + step))."
+    d = min(decay, (1 + step)/(10 + step))
+    for k, v in unet.state_dict().items():
+        if v.dtype.is_floating_point: ema[k].mul_(d).add_(v.detach(), alpha=1 - d)
+        else: ema[k].copy_(v)
+
+def save_train_state(out: Path, unet, ema: dict, opt, step: int, loss: float) -> None:
+    "Checkpoint (UNet, EMA, optimizer) to `out/ckpt.safetensors`, the EMA to `out/ema.safetensors`, the step to `out/ckpt.json`."
+    st = {f'unet.{k}': v for k, v in unet.state_dict().items()}
+    st.update({f'ema.{k}': v for k, v in ema.items()})
+    st.update({f'opt.{k}': v for k, v in _opt_state(opt).items()})
+    _save_st(st, out/'ckpt.safetensors')
+    _save_st(ema, out/'ema.safetensors')
+    dump_json(dict(step=step, loss=loss), out/'ckpt.json')
+
+def load_train_state(out: Path, unet, opt, device) -> tuple[dict, int] | None:
+    "Restore UNet and optimizer from `out`'s checkpoint; `(ema, step)`, or None when there is none."
+    if not (out/'ckpt.safetensors').exists(): return None
+    st = _load_st(out/'ckpt.safetensors')
+    unet.load_state_dict({k[5:]: v for k, v in st.items() if k.startswith('unet.')})
+    _set_opt_state(opt, {k[4:]: v for k, v in st.items() if k.startswith('opt.')})
+    return {k[4:]: v.to(device) for k, v in st.items() if k.startswith('ema.')}, int(json.loads((out/'ckpt.json').read_text())['step'])
+
 def train_miniworld(outdir: str | Path, cfg: TrainConfig | None = None, device: str | None = None, progress: bool = True) -> Path:
     "Train the mini-world UNet into `outdir` (checkpoints, log, run record); resumes from `outdir/ckpt.safetensors`."
     from tqdm.auto import tqdm
@@ -148,13 +188,8 @@ def train_miniworld(outdir: str | Path, cfg: TrainConfig | None = None, device: 
     opt = torch.optim.AdamW(unet.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = make_scheduler()
     acp = sched.alphas_cumprod.to(dev)
-    step, ck = 0, out/'ckpt.safetensors'
-    if ck.exists():
-        st = _load_st(ck)
-        unet.load_state_dict({k[5:]: v for k, v in st.items() if k.startswith('unet.')})
-        ema = {k[4:]: v.to(dev) for k, v in st.items() if k.startswith('ema.')}
-        _set_opt_state(opt, {k[4:]: v for k, v in st.items() if k.startswith('opt.')})
-        step = int(json.loads((out/'ckpt.json').read_text())['step'])
+    step = 0
+    if (resumed := load_train_state(out, unet, opt, dev)) is not None: ema, step = resumed
     rng = np.random.default_rng([cfg.seed, step])
     gen = torch.Generator().manual_seed(cfg.seed*100003 + step)
     keys = list(GROUPS)
@@ -172,32 +207,15 @@ def train_miniworld(outdir: str | Path, cfg: TrainConfig | None = None, device: 
             ci.append(0 if rng.random() < cfg.p_uncond else c); ei.append(idx[rng.integers(len(idx))])
         x0 = augment((imgs[ei] + 1)/2, gen, cfg.shift, cfg.scale, cfg.jitter)*2 - 1
         t = torch.randint(0, sched.config.num_train_timesteps, (cfg.batch,), generator=gen)
-        noise = torch.randn(x0.shape, generator=gen)
-        a = acp[t].view(-1, 1, 1, 1)
-        xt = a.sqrt()*x0 + (1 - a).sqrt()*noise
-        for pg in opt.param_groups: pg['lr'] = cfg.lr*min(1., (step + 1)/cfg.warmup)
-        snr = a.view(-1)/(1 - a.view(-1))
-        w = snr.clamp(max=cfg.min_snr)/snr if cfg.min_snr else torch.ones_like(snr)  # min-SNR-gamma weighting (Hang et al. 2023)
-        loss = (w*(unet(xt, t.to(dev), ctx[ci]).sample - noise).pow(2).mean((1, 2, 3))).mean()
-        opt.zero_grad(set_to_none=True); loss.backward()
-        torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
-        opt.step(); step += 1
-        with torch.no_grad():
-            d = min(cfg.ema, (1 + step)/(10 + step))
-            for k, v in unet.state_dict().items():
-                if v.dtype.is_floating_point: ema[k].mul_(d).add_(v.detach(), alpha=1 - d)
-                else: ema[k].copy_(v)
-        run = loss.item() if run == 0 else 0.95*run + 0.05*loss.item()
+        noise = torch.randn(x0.shape, generator=gen).to(dev)
+        loss = noise_loss_step(unet, opt, acp, x0, ctx[ci], t, noise, cfg.lr*min(1., (step + 1)/cfg.warmup), cfg.min_snr)
+        step += 1
+        ema_update(ema, unet, step, cfg.ema)
+        run = loss if run == 0 else 0.95*run + 0.05*loss
         bar.update(1); bar.set_postfix(loss=f'{run:.4f}')
         if step % cfg.log_every == 0:
             log.write(json.dumps(dict(step=step, loss=run, time=round(time.time() - t0, 1))) + '\n'); log.flush()
-        if step % cfg.ckpt_every == 0 or step == cfg.steps:
-            st = {f'unet.{k}': v for k, v in unet.state_dict().items()}
-            st.update({f'ema.{k}': v for k, v in ema.items()})
-            st.update({f'opt.{k}': v for k, v in _opt_state(opt).items()})
-            _save_st(st, ck)
-            _save_st(ema, out/'ema.safetensors')
-            dump_json(dict(step=step, loss=run), out/'ckpt.json')
+        if step % cfg.ckpt_every == 0 or step == cfg.steps: save_train_state(out, unet, ema, opt, step, run)
     bar.close(); log.close()
     write_run_record(out, asdict(cfg), cfg.seed, data.hash, unet_config=UNET_CONFIG, scheduler_config=SCHEDULER_CONFIG)
     return out

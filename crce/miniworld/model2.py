@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from ..core import CrceError, asset_path, default_device, dump_json, write_run_record
-from .model import (load_text_encoder, encode_text, make_scheduler, _save_st, _load_st, _opt_state, _set_opt_state)
+from .model import (load_text_encoder, encode_text, make_scheduler, _load_st, noise_loss_step, ema_update,
+                                   save_train_state, load_train_state)
 from .data2 import Atlas, load_manifest, manifest_rows, render, style
 
 # %% auto #0
@@ -135,13 +136,8 @@ def train_miniworld2(outdir: str | Path, cfg: TrainConfig2 | None = None, device
     ema = {k: v.detach().clone() for k, v in unet.state_dict().items()}
     opt = torch.optim.AdamW(unet.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     acp = make_scheduler().alphas_cumprod.to(dev)
-    step, ck = 0, out/'ckpt.safetensors'
-    if ck.exists():
-        st = _load_st(ck)
-        unet.load_state_dict({k[5:]: v for k, v in st.items() if k.startswith('unet.')})
-        ema = {k[4:]: v.to(dev) for k, v in st.items() if k.startswith('ema.')}
-        _set_opt_state(opt, {k[4:]: v for k, v in st.items() if k.startswith('opt.')})
-        step = int(json.loads((out/'ckpt.json').read_text())['step'])
+    step = 0
+    if (resumed := load_train_state(out, unet, opt, dev)) is not None: ema, step = resumed
     elif init is not None:
         if not (Path(init)/'unet.safetensors').exists(): raise CrceError(f"no unet.safetensors to start from in {init}")
         unet.load_state_dict({k: v.float() for k, v in _load_st(Path(init)/'unet.safetensors').items()})
@@ -158,31 +154,14 @@ def train_miniworld2(outdir: str | Path, cfg: TrainConfig2 | None = None, device
         x0 = s2d.encode(x0.to(dev)).sample   # the latent: 2x2 pixel blocks as channels
         t = torch.randint(0, len(acp), (cfg.batch,), generator=gen)
         noise = torch.randn(x0.shape, generator=gen).to(dev)
-        a = acp[t.to(dev)].view(-1, 1, 1, 1)
-        xt = a.sqrt()*x0 + (1 - a).sqrt()*noise
-        for pg in opt.param_groups: pg['lr'] = cfg.lr*min(1., (step + 1)/cfg.warmup)
-        snr = a.view(-1)/(1 - a.view(-1))
-        w = snr.clamp(max=cfg.min_snr)/snr if cfg.min_snr else torch.ones_like(snr)
-        loss = (w*(unet(xt, t.to(dev), ctx[ci.to(dev)]).sample - noise).pow(2).mean((1, 2, 3))).mean()
-        opt.zero_grad(set_to_none=True); loss.backward()
-        torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
-        opt.step(); step += 1
-        with torch.no_grad():
-            d = min(cfg.ema, (1 + step)/(10 + step))
-            for k, v in unet.state_dict().items():
-                if v.dtype.is_floating_point: ema[k].mul_(d).add_(v.detach(), alpha=1 - d)
-                else: ema[k].copy_(v)
-        run = loss.item() if run == 0 else 0.98*run + 0.02*loss.item()
+        loss = noise_loss_step(unet, opt, acp, x0, ctx[ci.to(dev)], t, noise, cfg.lr*min(1., (step + 1)/cfg.warmup), cfg.min_snr)
+        step += 1
+        ema_update(ema, unet, step, cfg.ema)
+        run = loss if run == 0 else 0.98*run + 0.02*loss
         bar.update(1); bar.set_postfix(loss=f'{run:.4f}')
         if step % cfg.log_every == 0:
             log.write(json.dumps(dict(step=step, loss=run, time=round(time.time() - t0, 1))) + '\n'); log.flush()
-        if step % cfg.ckpt_every == 0 or step == cfg.steps:
-            st = {f'unet.{k}': v for k, v in unet.state_dict().items()}
-            st.update({f'ema.{k}': v for k, v in ema.items()})
-            st.update({f'opt.{k}': v for k, v in _opt_state(opt).items()})
-            _save_st(st, ck)
-            _save_st(ema, out/'ema.safetensors')
-            dump_json(dict(step=step, loss=run), out/'ckpt.json')
+        if step % cfg.ckpt_every == 0 or step == cfg.steps: save_train_state(out, unet, ema, opt, step, run)
     bar.close(); log.close()
     write_run_record(out, asdict(cfg), cfg.seed, m['dataset_sha256'], unet_config=ucfg)
     return out
