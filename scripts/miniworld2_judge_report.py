@@ -108,7 +108,8 @@ def main(argv=None) -> int:
     except (CrceError, OSError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    report = dict(judge=cnn.name, second=nn_.name, heldout=load_manifest()['heldout'], train_sets=list(load_manifest()['train_sets']),
+    man = load_manifest()
+    report = dict(judge=cnn.name, second=nn_.name, heldout=man['heldout'], train_sets=list(man['train_sets']),
                   renderings_only=True, has_other=J.OTHER in getattr(cnn, 'classes', ()), accuracy={})
     print("(a) accuracy on the held-out artwork set (fluent; never used to build either judge)")
     for j in (cnn, nn_):
@@ -120,7 +121,7 @@ def main(argv=None) -> int:
               f"backgrounds {acc['other_recall_background']:.3f} (n={acc['n_background']}), noise/blobs {acc['other_recall_noise']:.3f} (n={acc['n_noise']})")
     print("(b) agreement of the two judges")
     x, codes = J.heldout_renderings(n_styles=0)
-    texts = list(prompt_table(manifest_rows(load_manifest())).items())
+    texts = list(prompt_table(manifest_rows(man)).items())
     own = {c: t for t, g in texts for c in g.split('+')}
     rng = np.random.default_rng(0)
     items = [(xi, own[c]) for xi, c in zip(x, codes)]
