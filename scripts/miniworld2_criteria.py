@@ -70,8 +70,9 @@ def item3(fig: Path, name: str):
     from crce.worlds import resolve_world
     w = resolve_world('mini2').erase
     same = all(w.get(k) == (tuple(v) if isinstance(v, list) else v) for k, v in ch['chosen'].items())
+    same &= all(resolve_world('mini2').sampling.get(k) == v for k, v in ch.get('sampling', {}).items())
     row = reg[reg.candidate == f"it{ch['chosen']['iterations']}_lr{ch['chosen']['lr']:g}"]
-    out = [(f"[3] erase settings chosen on the development targets: {ch['chosen']} by the rule '{ch['rule']}'"
+    out = [(f"[3] erase settings chosen on the development targets: {ch['chosen']}, sampling {ch.get('sampling')}, by the rule '{ch['rule']}'"
             f"{' (FLAGGED: no candidate erased)' if ch['flagged_no_candidate_erases'] else ''}; the world's defaults are these settings: "
             f"{'yes' if same else 'no'} (threshold yes)", same and not ch['flagged_no_candidate_erases'])]
     if len(row): out.append((f"[3] on the development targets under the chosen setting: ESD-x AccU {row.iloc[0]['esd-x_AccU']:.1f}, "

