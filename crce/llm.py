@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import openai
 from tqdm.auto import tqdm
 
-from .core import CrceError, atomic_write, dump_json, hash_json, sha256_bytes
+from .core import CrceError, atomic_write, dump_json, hash_json, sha256_bytes, checked
 from .data import (CERTAINTY, LEVELS, CATEGORIES, CATEGORY_LABELS, Concept, CorefConcept, parse_key, make_key, normalize_level,
                        check_items, check_roles)
 
@@ -390,6 +390,10 @@ class CorefGenerator:
         for name, v in (('max_reasks', max_reasks), ('max_retries', max_retries), ('max_topups', max_topups), ('topup_spare', topup_spare)):
             if v < 0: raise CrceError(f"{name} must be >= 0, got {v}")
         if topup_temperature is not None and topup_temperature < 0: raise CrceError(f"topup_temperature must be >= 0, got {topup_temperature}")
+        for name, v, kind, lo, lo_open in (('temperature', temperature, float, 0, False), ('topup_temperature', topup_temperature, float, 0, False),
+                                           ('timeout', timeout, float, 0, True), ('n_coref', n_coref, int, 1, False), ('n_retain', n_retain, int, 1, False),
+                                           ('max_tokens', max_tokens, int, 1, False), ('max_chars', max_chars, int, 1, False)):
+            if v is not None: checked(name, v, kind, lo, lo_open=lo_open)   # finite numbers in range, before any request
         self.client = client or make_client(base_url, api_key, timeout, http_client)
         self.model, self.base_url, self.structured = model, public_url(base_url or str(self.client.base_url)), structured
         self.mode = 'json_schema' if structured == 'auto' else structured
@@ -693,6 +697,8 @@ def read_concepts(path: str | os.PathLike) -> list[tuple[str, str]]:
         return as_concepts(rows)
     try: obj = json.loads(text)
     except json.JSONDecodeError as e: raise CrceError(f"{p}: not valid JSON ({e.msg}, line {e.lineno})") from None
+    except RecursionError: raise CrceError(f"{p}: JSON nested too deeply to read") from None
+    except ValueError as e: raise CrceError(f"{p}: unreadable JSON value ({' '.join(str(e).split())[:100]})") from None
     if isinstance(obj, dict): obj = [(t, cat) for cat, ts in obj.items() for t in (ts if isinstance(ts, list) else [ts])]
     if not isinstance(obj, list): raise CrceError(f"{p}: expected a list of concepts or a mapping category -> list")
     return as_concepts(obj)
@@ -714,6 +720,8 @@ def _generate_cmd(args) -> int:
                          max_tokens=args.max_tokens, max_reasks=args.max_reasks, max_retries=args.max_retries, timeout=args.timeout,
                          max_chars=args.max_chars, top_up=args.max_topups > 0, max_topups=args.max_topups,
                          topup_spare=args.topup_spare, topup_temperature=args.topup_temperature)
+    if not 0 <= args.n_train <= min(gen.n_coref, gen.n_retain):   # checked before any request, not after all of them
+        raise CrceError(f"--n-train {args.n_train}: the lists have {min(gen.n_coref, gen.n_retain)} items, so it must lie within 0..{min(gen.n_coref, gen.n_retain)}")
     cache = None if args.no_cache else Path(args.cache or str(out) + '.cache')
     b = generate_batch(gen, concepts, cache, workers=args.workers, progress=not args.quiet, retry_failed=args.retry_failed)
     ds = to_corefconcept(b.generations, n_train=args.n_train, seed=args.seed, base_url=args.base_url)
