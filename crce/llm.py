@@ -23,8 +23,9 @@ __all__ = ['log', 'PROMPT_VERSION', 'CATEGORY_NAMES', 'SYSTEM_TEMPLATE', 'USER_T
            'STRUCTURED_MODES', 'SMOLLM2_MODEL', 'system_prompt', 'build_messages', 'response_schema', 'parse_answer',
            'sense_problems', 'Sense', 'answer_senses', 'topup_schema', 'parse_topup', 'TopUp', 'make_client',
            'public_url', 'response_format', 'LLMUnavailable', 'LLMRejected', 'Reply', 'feedback_for', 'Generation',
-           'CorefGenerator', 'Conversation', 'cache_key', 'cache_file', 'as_concepts', 'BatchResult', 'generate_batch',
-           'to_corefconcept', 'read_concepts', 'cli_register', 'smollm2_gguf', 'free_port', 'llama_server']
+           'retry_after', 'CorefGenerator', 'Conversation', 'cache_key', 'cache_file', 'as_concepts', 'BatchResult',
+           'generate_batch', 'to_corefconcept', 'read_concepts', 'cli_register', 'smollm2_gguf', 'free_port',
+           'llama_server']
 
 # %% ../nbs/04_llm.ipynb #219601e5
 log = logging.getLogger(__name__)
@@ -377,6 +378,19 @@ class _BadResponse(Exception):
 
 _RETRYABLE = (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError, openai.APIConnectionError, _BadResponse)
 
+def retry_after(value: str | None, now: float | None = None) -> float | None:
+    "The seconds a `Retry-After` header asks to wait: a number of seconds or an HTTP date (RFC 9110); None if absent or unreadable."
+    if value is None: return None
+    try: s = float(value)
+    except ValueError:
+        import email.utils
+        try: dt = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError): return None
+        if dt is None: return None
+        if dt.tzinfo is None: dt = dt.replace(tzinfo=datetime.timezone.utc)
+        s = dt.timestamp() - (time.time() if now is None else now)
+    return max(s, 0.) if s == s and abs(s) != float('inf') else None
+
 class CorefGenerator:
     "Generate coref and retain lists for targets with an OpenAI-compatible chat model."
     def __init__(self, model: str = 'gpt-4o-mini', base_url: str | None = None, api_key: str | None = None,
@@ -425,10 +439,8 @@ class CorefGenerator:
     def _delay(self, attempt: int, err: Exception) -> float:
         d = min(self.backoff * 2 ** attempt, self.max_backoff) * (1 + 0.25 * random.random())
         resp = getattr(err, 'response', None)
-        ra = resp.headers.get('retry-after') if resp is not None else None
-        try: d = max(d, min(float(ra), self.max_backoff)) if ra is not None else d
-        except ValueError: pass
-        return d
+        ra = retry_after(resp.headers.get('retry-after')) if resp is not None else None
+        return max(d, min(ra, self.max_backoff)) if ra is not None else d
 
     def chat(self, messages: list[dict], schema: dict | None = None, seed_offset: int = 0, temperature: float | None = None) -> Reply:
         "Send `messages` (answer `schema`, default the full answer's; `temperature` overrides the generator's); retry on 429/5xx/timeouts; step down the structured mode on 400/422 when 'auto'."
