@@ -23,9 +23,9 @@ __all__ = ['log', 'PROMPT_VERSION', 'CATEGORY_NAMES', 'SYSTEM_TEMPLATE', 'USER_T
            'STRUCTURED_MODES', 'SMOLLM2_MODEL', 'system_prompt', 'build_messages', 'response_schema', 'parse_answer',
            'sense_problems', 'Sense', 'answer_senses', 'topup_schema', 'parse_topup', 'TopUp', 'make_client',
            'public_url', 'response_format', 'LLMUnavailable', 'LLMRejected', 'Reply', 'feedback_for', 'Generation',
-           'retry_after', 'CorefGenerator', 'Conversation', 'cache_key', 'cache_file', 'as_concepts', 'BatchResult',
-           'generate_batch', 'to_corefconcept', 'read_concepts', 'cli_register', 'smollm2_gguf', 'free_port',
-           'llama_server']
+           'retry_after', 'CorefGenerator', 'scrub', 'Conversation', 'cache_key', 'cache_file', 'as_concepts',
+           'BatchResult', 'generate_batch', 'to_corefconcept', 'read_concepts', 'cli_register', 'smollm2_gguf',
+           'free_port', 'llama_server']
 
 # %% ../nbs/04_llm.ipynb #219601e5
 log = logging.getLogger(__name__)
@@ -436,6 +436,13 @@ class CorefGenerator:
         with self._lock: self.n_calls += 1
         return self.client.chat.completions.create(**kw)
 
+    @property
+    def _key(self) -> str: return str(getattr(self.client, 'api_key', '') or '')
+
+    def _scrub(self, text: str) -> str:
+        "An error text as it may be stored (provenance, cache, logs): without the API key or any bearer token a server echoed."
+        return scrub(text, [self._key])
+
     def _delay(self, attempt: int, err: Exception) -> float:
         d = min(self.backoff * 2 ** attempt, self.max_backoff) * (1 + 0.25 * random.random())
         resp = getattr(err, 'response', None)
@@ -456,17 +463,17 @@ class CorefGenerator:
                         if self.mode == mode: self.mode = nxt
                     continue
                 if isinstance(e, openai.InternalServerError): err = e   # a plain 5xx: retried below
-                else: raise LLMRejected(f"the server rejected the request ({e.status_code}): {_short(e)}") from None
+                else: raise LLMRejected(self._scrub(f"the server rejected the request ({e.status_code}): {_short(e)}")) from None
             except openai.AuthenticationError as e:
                 raise CrceError(f"authentication failed ({e.status_code}): check OPENAI_API_KEY or api_key") from None
             except openai.NotFoundError as e:
-                raise CrceError(f"not found ({e.status_code}): check base_url and model {self.model!r}: {_short(e)}") from None
+                raise CrceError(self._scrub(f"not found ({e.status_code}): check base_url and model {self.model!r}: {_short(e)}")) from None
             except _RETRYABLE as e: err = e
             else:
                 try: return self._reply(resp)
                 except _BadResponse as e: err = e
             if attempt >= self.max_retries:
-                raise LLMUnavailable(f"{type(err).__name__} after {attempt + 1} attempts: {_short(err)}") from None
+                raise LLMUnavailable(self._scrub(f"{type(err).__name__} after {attempt + 1} attempts: {_short(err)}")) from None
             d = self._delay(attempt, err)
             log.warning("%s; retrying in %.1f s (attempt %d of %d)", type(err).__name__, d, attempt + 1, self.max_retries)
             self.sleep(d); attempt += 1
@@ -475,7 +482,8 @@ class CorefGenerator:
         try: ch = resp.choices[0]; msg = ch.message; msg.content
         except (AttributeError, IndexError, TypeError):
             raise _BadResponse(f"the server's response is not a chat completion: {str(resp)[:80]!r}") from None
-        r = Reply(msg.content, getattr(msg, 'refusal', None), ch.finish_reason)
+        content = msg.content.replace(self._key, '***') if isinstance(msg.content, str) and len(self._key) >= 4 else msg.content   # a reply echoing the key
+        r = Reply(content, getattr(msg, 'refusal', None), ch.finish_reason)
         if r.refusal: r.problems.append(f'the model refused: {r.refusal}')
         elif r.finish_reason == 'length': r.problems.append('the answer was cut off (the token limit was reached); answer more briefly')
         elif r.finish_reason == 'content_filter': r.problems.append('the answer was stopped by the content filter')
@@ -501,6 +509,14 @@ def _about_format(e: Exception) -> bool:
     "Does a 400/422 error complain about the requested output format (and not, say, the context length)?"
     text = (json.dumps(getattr(e, 'body', None), default=str) + str(e)).lower()
     return any(w in text for w in ('response_format', 'json_schema', 'json_object', 'schema', 'grammar', 'structured'))
+
+_TOKEN = re.compile(r'(?i)(bearer\s+|api[_-]?key["\']?\s*[:=]\s*["\']?)[A-Za-z0-9._~+/=-]{8,}')
+
+def scrub(text: str, secrets: Sequence[str | None] = ()) -> str:
+    "`text` with each of `secrets` (4 characters or more) and any bearer token or `api_key=...` value replaced by '***'."
+    for s in secrets:
+        if isinstance(s, str) and len(s) >= 4: text = text.replace(s, '***')
+    return _TOKEN.sub(lambda m: m[1] + '***', text)
 
 def _short(e: Exception, n: int = 200) -> str:
     body = getattr(e, 'body', None)
