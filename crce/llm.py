@@ -24,8 +24,8 @@ __all__ = ['log', 'PROMPT_VERSION', 'CATEGORY_NAMES', 'SYSTEM_TEMPLATE', 'USER_T
            'sense_problems', 'Sense', 'answer_senses', 'topup_schema', 'parse_topup', 'TopUp', 'make_client',
            'public_url', 'response_format', 'LLMUnavailable', 'LLMRejected', 'Reply', 'feedback_for', 'Generation',
            'retry_after', 'CorefGenerator', 'scrub', 'Conversation', 'cache_key', 'cache_file', 'as_concepts',
-           'BatchResult', 'generate_batch', 'to_corefconcept', 'read_concepts', 'cli_register', 'smollm2_gguf',
-           'free_port', 'llama_server']
+           'BatchResult', 'cache_problem', 'generate_batch', 'to_corefconcept', 'read_concepts', 'cli_register',
+           'smollm2_gguf', 'free_port', 'llama_server']
 
 # %% ../nbs/04_llm.ipynb #219601e5
 log = logging.getLogger(__name__)
@@ -653,6 +653,19 @@ class BatchResult:
         return [dict(f, target=g.target) for g in self.done for f in g.failures] + \
                [{'target': t, 'key': t, 'problems': [e]} for t, e in self.errors.items()]
 
+def cache_problem(g: Generation, gen: CorefGenerator, target: str, category: str) -> str | None:
+    "Why a cached generation cannot be used as it is (None if it passes the checks a fresh answer passes); it is then asked again."
+    if (g.target, g.category) != (target, category): return f"it is for {g.target!r} ({g.category}), not {target!r} ({category})"
+    if (g.n_coref, g.n_retain) != (gen.n_coref, gen.n_retain): return f"it holds {g.n_coref}/{g.n_retain} items per list, not {gen.n_coref}/{gen.n_retain}"
+    if not isinstance(g.entries, list) or not isinstance(g.failures, list): return "its entries or failures are not lists"
+    pair = lambda x: isinstance(x, (list, tuple)) and len(x) == 2 and all(isinstance(y, str) for y in x)
+    for e in g.entries:
+        if not isinstance(e, dict) or not isinstance(e.get('key'), str) or e.get('category') not in CATEGORIES: return "an entry lacks a key or a known category"
+        if not all(isinstance(e.get(r), list) and all(pair(x) for x in e[r]) for r in ('corefs', 'retains')): return f"entry {e['key']!r} has malformed lists"
+        if (p := sense_problems(e['key'], [tuple(x) for x in e['corefs']], [tuple(x) for x in e['retains']], g.n_coref, g.n_retain)):
+            return f"entry {e['key']!r}: {p[0]}"
+    return None
+
 def generate_batch(gen: CorefGenerator, concepts: Iterable, cache_dir: str | os.PathLike | None = None,
                    workers: int = 4, progress: bool = True, retry_failed: bool = False) -> BatchResult:
     "Generate every concept, `workers` at a time, reading and filling the cache in `cache_dir` (None: no cache)."
@@ -664,7 +677,8 @@ def generate_batch(gen: CorefGenerator, concepts: Iterable, cache_dir: str | os.
         f = cache_file(cache_dir, gen, t, cat) if cache_dir is not None else None
         if f is not None and f.exists():
             try: g = Generation.from_dict(json.loads(f.read_text(encoding='utf-8')))
-            except (json.JSONDecodeError, TypeError) as e: log.warning("ignoring unreadable cache file %s: %s", f, e); g = None
+            except (ValueError, TypeError, AttributeError, RecursionError, UnicodeError) as e: log.warning("ignoring unreadable cache file %s: %s", f, e); g = None
+            if g is not None and (why := cache_problem(g, gen, t, cat)): log.warning("ignoring cache file %s: %s", f, why); g = None   # checked like a fresh answer
             if g is not None and (g.ok or not retry_failed): gens[i] = g; cached.append(t); continue
         todo.append(i)
     stop = threading.Event()   # set when a worker dies of anything but a CrceError: the rest of the batch is not started
