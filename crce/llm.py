@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-import openai
+import httpx, openai
 from tqdm.auto import tqdm
 
 from .core import CrceError, atomic_write, dump_json, hash_json, sha256_bytes, checked
@@ -20,12 +20,12 @@ from .data import (CERTAINTY, LEVELS, CATEGORIES, CATEGORY_LABELS, Concept, Core
 
 # %% auto #0
 __all__ = ['log', 'PROMPT_VERSION', 'CATEGORY_NAMES', 'SYSTEM_TEMPLATE', 'USER_TEMPLATE', 'USER_TEMPLATE_SENSE',
-           'STRUCTURED_MODES', 'SMOLLM2_MODEL', 'system_prompt', 'build_messages', 'response_schema', 'parse_answer',
-           'sense_problems', 'Sense', 'answer_senses', 'topup_schema', 'parse_topup', 'TopUp', 'make_client',
-           'public_url', 'response_format', 'LLMUnavailable', 'LLMRejected', 'Reply', 'feedback_for', 'Generation',
-           'retry_after', 'CorefGenerator', 'scrub', 'Conversation', 'cache_key', 'cache_file', 'as_concepts',
-           'BatchResult', 'cache_problem', 'generate_batch', 'to_corefconcept', 'read_concepts', 'cli_register',
-           'smollm2_gguf', 'free_port', 'llama_server']
+           'MAX_REPLY_BYTES', 'STRUCTURED_MODES', 'SMOLLM2_MODEL', 'system_prompt', 'build_messages', 'response_schema',
+           'parse_answer', 'sense_problems', 'Sense', 'answer_senses', 'topup_schema', 'parse_topup', 'TopUp',
+           'GuardedTransport', 'make_client', 'public_url', 'response_format', 'LLMUnavailable', 'LLMRejected', 'Reply',
+           'feedback_for', 'Generation', 'retry_after', 'CorefGenerator', 'scrub', 'Conversation', 'cache_key',
+           'cache_file', 'as_concepts', 'BatchResult', 'cache_problem', 'generate_batch', 'to_corefconcept',
+           'read_concepts', 'cli_register', 'smollm2_gguf', 'free_port', 'llama_server']
 
 # %% ../nbs/04_llm.ipynb #219601e5
 log = logging.getLogger(__name__)
@@ -288,13 +288,44 @@ class TopUp:
                 (' Give the extra items in case some are repeats: only the first new ones are kept.' if spare else ''))
 
 # %% ../nbs/04_llm.ipynb #d0a3d77e
+MAX_REPLY_BYTES = 16 * 2**20   # a chat completion is kilobytes; anything near this is not an answer
+
+def GuardedTransport(inner: Any, deadline: float, max_bytes: int = MAX_REPLY_BYTES) -> Any:
+    """`inner` (an httpx transport) made to stop a reply still arriving `deadline` seconds after the request (a server trickling bytes)
+    or longer than `max_bytes`; built from the httpx module `inner` comes from (the openai client may ship its own copy of httpx)."""
+    import importlib
+    hx = importlib.import_module(type(inner).__module__.split('.')[0])
+    class Guarded(hx.BaseTransport):
+        def handle_request(self, request):
+            t0, resp = time.monotonic(), inner.handle_request(request)
+            body = resp.stream
+            class Stream(hx.SyncByteStream):
+                def __iter__(self):
+                    n = 0
+                    for chunk in body:
+                        n += len(chunk)
+                        if n > max_bytes: raise hx.ReadError(f"the reply is longer than {max_bytes} bytes; stopped reading it", request=request)
+                        if time.monotonic() - t0 > deadline: raise hx.ReadTimeout(f"no complete reply {deadline:g} s after the request", request=request)
+                        yield chunk
+                def close(self):
+                    if hasattr(body, 'close'): body.close()
+            return hx.Response(resp.status_code, headers=resp.headers, stream=Stream(), extensions=resp.extensions, request=request)
+        def close(self): inner.close()
+    Guarded.__name__ = Guarded.__qualname__ = 'GuardedTransport'
+    return Guarded()
+
 def make_client(base_url: str | None = None, api_key: str | None = None, timeout: float = 120.,
                 http_client: Any = None) -> openai.OpenAI:
-    "An `openai.OpenAI` client for `base_url` (None: OpenAI), key from `api_key` or `$OPENAI_API_KEY`; no built-in retries."
+    """An `openai.OpenAI` client for `base_url` (None: OpenAI), key from `api_key` or `$OPENAI_API_KEY`; no built-in retries.
+    Unless `http_client` is given, `timeout` is a deadline for the whole reply and replies longer than `MAX_REPLY_BYTES` are stopped (`GuardedTransport`)."""
     key = api_key or os.environ.get('OPENAI_API_KEY')
     if not key:
         if base_url is None: raise CrceError("no API key: set OPENAI_API_KEY or pass api_key (or give base_url for a local server)")
         key = 'no-key-needed'
+    if http_client is None:
+        import importlib
+        hx = importlib.import_module(openai.DefaultHttpxClient.__mro__[1].__module__.split('.')[0])   # the httpx the openai client uses
+        http_client = openai.DefaultHttpxClient(transport=GuardedTransport(hx.HTTPTransport(), timeout))
     return openai.OpenAI(base_url=base_url, api_key=key, timeout=timeout, max_retries=0, http_client=http_client)
 
 def public_url(url: str | None) -> str | None:
