@@ -259,7 +259,7 @@ def check_release(doc: Any, source: str = '') -> list[Defect]:
         name = e.get('concept') if isinstance(e.get('concept'), str) else where
         D = lambda f, k, m, r=False: defects.append(Defect(name, f, k, m, r, source))
         if 'concept' not in e: D('concept', 'missing-field', "no 'concept' field")
-        elif not isinstance(e['concept'], str) or not e['concept'].strip(): D('concept', 'wrong-type', f"concept is {str(e['concept'])[:60]!r}, expected a non-empty string")
+        elif not isinstance(e['concept'], str) or not e['concept'].strip(): D('concept', 'wrong-type', f"concept is {repr(e['concept'])[:60]}, expected a non-empty string")
         elif (why := bad_character(e['concept'])): D('concept', 'bad-character', f"the concept's name has {why}")
         if 'type' not in e: D('type', 'missing-field', "no 'type' field")
         elif not isinstance(e['type'], str) or e['type'] not in RELEASE_TYPES: D('type', 'unknown-category', f"type {e['type']!r}; expected object, IP or celebrity")
