@@ -4,19 +4,25 @@
 
 # %% ../nbs/90_cli.ipynb #1964fb69
 from __future__ import annotations
-import argparse, importlib, json, sys
-from .core import CrceError, cpu_threads
+import argparse, contextlib, importlib, json, sys
+from pathlib import Path
+from .core import CrceError, cpu_threads, checked, parse_checked, check_device, writable_dir, run_lock
 import crce
 
 # %% auto #0
-__all__ = ['COMMAND_MODULES', 'build_parser', 'main']
+__all__ = ['COMMAND_MODULES', 'OPTIONS', 'INT_LISTS', 'Parser', 'build_parser', 'check_options', 'preflight', 'main']
 
 # %% ../nbs/90_cli.ipynb #580f394d
 COMMAND_MODULES = ('crce.data', 'crce.demo', 'crce.train', 'crce.evaluate', 'crce.geometry', 'crce.llm', 'crce.reproduce')
 
+class Parser(argparse.ArgumentParser):
+    "An argument parser whose usage errors are one line on stderr (exit 2), like every other error of the command."
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {' '.join(str(message).split())} (see {self.prog} --help)\n")
+
 def build_parser(modules=COMMAND_MODULES) -> argparse.ArgumentParser:
     "The `crce` argument parser, with the subcommands of every module in `modules` that exists."
-    p = argparse.ArgumentParser(prog='crce', description='Coreference-Retention Concept Erasure: data, erasure, evaluation.')
+    p = Parser(prog='crce', description='Coreference-Retention Concept Erasure: data, erasure, evaluation.')
     p.add_argument('--version', action='version', version=f'crce {crce.__version__}')
     p.add_argument('--threads', help='CPU threads for PyTorch (default: $CRCE_THREADS, else the cores not busy with other processes)')
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
@@ -28,6 +34,65 @@ def build_parser(modules=COMMAND_MODULES) -> argparse.ArgumentParser:
         reg = getattr(mod, 'cli_register', None)
         if reg: reg(sub)
     return p
+
+# %% ../nbs/90_cli.ipynb #0aefee05
+OPTIONS = {   # option (argparse dest): (type, lowest, highest, lowest excluded)
+    **{k: (int, 1) for k in ('steps', 'batch_size', 'images_per_prompt', 'images', 'resolution', 'workers', 'max_tokens', 'max_chars')},
+    **{k: (int, 0) for k in ('iterations', 'M', 'N', 'checkpoint_every', 'n_train', 'max_reasks', 'max_topups', 'topup_spare', 'max_retries')},
+    'seed': (int, 0, 2**63 - 1),
+    'lr': (float, 0, None, True), 'timeout': (float, 0, None, True),
+    **{k: (float, 0) for k in ('guidance', 'temperature', 'topup_temperature')},
+    **{k: (float,) for k in ('eta', 'alpha', 'beta')},
+}
+INT_LISTS = ('seeds', 'grid')   # comma-separated integers >= 0
+
+def _flag(dest: str) -> str: return '--' + dest.replace('_', '-')
+
+def check_options(args) -> None:
+    "Check (and normalise) every option of `args` that `OPTIONS`, `INT_LISTS`, --device and --model describe; a one-line CrceError for the first bad one."
+    for dest, rule in OPTIONS.items():
+        if (v := getattr(args, dest, None)) is not None: setattr(args, dest, checked(_flag(dest), v, *rule))
+    for dest in INT_LISTS:
+        if (v := getattr(args, dest, None)) is not None:
+            for x in str(v).split(','): parse_checked(f"{_flag(dest)} (comma-separated)", x, int, 0)
+    if getattr(args, 'device', None) is not None: args.device = check_device(args.device)
+    if isinstance(getattr(args, 'model', None), str):
+        from crce.worlds import resolve_world
+        resolve_world(args.model)
+
+def _outputs(args) -> list[tuple[Path, str, bool]]:
+    "The command's outputs: (path, 'dir' | 'file' | 'stem', lock it)."
+    cmd, sub, out = args.command, getattr(args, 'data_cmd', None) or getattr(args, 'geometry_cmd', None), getattr(args, 'out', None)
+    if out is None: return []
+    if cmd in ('erase', 'evaluate', 'reproduce', 'demo'): res = [(Path(out), 'dir', not getattr(args, 'shard', False))]
+    elif cmd == 'generate': res = [(Path(out), 'file', True)]
+    elif (cmd, sub) == ('data', 'export'): res = [(Path(out), 'file', False)]
+    elif (cmd, sub) == ('geometry', 'table'): res = [(Path(out), 'stem', False)]
+    elif (cmd, sub) == ('geometry', 'dataset'): res = [(Path(out), 'dir', False)]
+    else: return []
+    if cmd == 'reproduce' and getattr(args, 'report', None): res.append((Path(args.report), 'dir', False))
+    return res
+
+@contextlib.contextmanager
+def preflight(args):
+    "Create, check and lock the command's outputs (`_outputs`) for the block; if the block fails, remove the folders made here that are still empty."
+    created, ok = [], False
+    try:
+        with contextlib.ExitStack() as stack:
+            for path, kind, lock in _outputs(args):
+                if kind == 'file' and path.is_dir(): raise CrceError(f"--out {path} is a directory, expected a file path")
+                folder = path if kind == 'dir' else path.parent
+                if getattr(args, 'dry_run', False): writable_dir(folder, create=False); continue
+                created += [a for a in [folder, *folder.parents] if not a.exists()]
+                writable_dir(folder)
+                if lock: stack.enter_context(run_lock(folder, args.command, **({} if kind == 'dir' else dict(name=f'.{path.name}.lock'))))
+            yield
+            ok = True
+    finally:
+        if not ok:
+            for d in created:
+                try: d.rmdir()
+                except OSError: break
 
 # %% ../nbs/90_cli.ipynb #f1e176d6
 def _set_threads(requested) -> None:
@@ -46,10 +111,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(); return 2
     try:
         _set_threads(args.threads)
-        return int(args.func(args) or 0)
+        check_options(args)
+        with preflight(args): return int(args.func(args) or 0)
     except CrceError as e:
         print(f"crce: error: {e}", file=sys.stderr); return 2
     except (OSError, UnicodeError, json.JSONDecodeError) as e:
         print(f"crce: error: {type(e).__name__}: {' '.join(str(e).split())}", file=sys.stderr); return 2
+    except RecursionError:
+        print("crce: error: input nested too deeply to read (RecursionError)", file=sys.stderr); return 2
     except KeyboardInterrupt:
         print("crce: interrupted", file=sys.stderr); return 130

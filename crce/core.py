@@ -4,14 +4,15 @@
 
 # %% ../nbs/00_core.ipynb #2399f8df
 from __future__ import annotations
-import hashlib, json, os, platform, random, sys, tempfile, contextlib, datetime
+import hashlib, json, math, numbers, os, platform, random, re, socket, sys, tempfile, contextlib, datetime, time
 from pathlib import Path
 from typing import Any, Iterator
 
 # %% auto #0
-__all__ = ['CrceError', 'atomic_path', 'atomic_write', 'dump_json', 'save_figure', 'save_safetensors', 'set_seed',
-           'deterministic', 'sha256_bytes', 'sha256_file', 'hash_json', 'versions', 'source_commit', 'run_record',
-           'write_run_record', 'asset_path', 'default_device', 'cpu_threads']
+__all__ = ['LOCK_NAME', 'CrceError', 'sweep_tmp', 'atomic_path', 'atomic_write', 'dump_json', 'save_figure', 'save_safetensors',
+           'set_seed', 'deterministic', 'sha256_bytes', 'sha256_file', 'hash_json', 'versions', 'source_commit',
+           'run_record', 'write_run_record', 'asset_path', 'default_device', 'check_device', 'cpu_threads', 'checked',
+           'parse_checked', 'writable_dir', 'run_lock']
 
 # %% ../nbs/00_core.ipynb #6deb87b6
 class CrceError(ValueError):
@@ -20,13 +21,41 @@ class CrceError(ValueError):
         super().__init__(' '.join(str(msg).split()))
 
 # %% ../nbs/00_core.ipynb #bf90c372
+_STARTED = time.time()     # when this process imported crce: a temporary file last written before then is not this process's
+_TMP_RE = re.compile(r'^\..+?\.(?:(\d+)\.)?[a-z0-9_]{8}\.tmp$')   # '.NAME.PID.XXXXXXXX.tmp' (and '.NAME.XXXXXXXX.tmp' of older versions)
+_SWEPT: set[str] = set()
+
+def _pid_alive(pid: int) -> bool:
+    "Whether a process with this id runs on this machine."
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    except (OverflowError, ValueError): return False
+    return True
+
+def sweep_tmp(folder: str | os.PathLike) -> list[Path]:
+    "Remove the temporary files a killed `atomic_path` left in `folder`: its own naming, last written before this process started, writer gone."
+    removed = []
+    try: entries = list(os.scandir(folder))
+    except OSError: return removed
+    for e in entries:
+        m = _TMP_RE.match(e.name)
+        if not m: continue
+        try:
+            if not e.is_file(follow_symlinks=False) or e.stat(follow_symlinks=False).st_mtime >= _STARTED: continue
+            if m[1] and int(m[1]) != os.getpid() and _pid_alive(int(m[1])): continue   # another live process may still be writing it
+            os.unlink(e.path); removed.append(Path(e.path))
+        except OSError: pass
+    return removed
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, mode: int = 0o644) -> Iterator[Path]:
     "Yield a temporary path next to `path`; move it onto `path` only if the block succeeds."
     path = Path(path)
     if path.is_dir(): raise CrceError(f"{path} is a directory, expected a file path")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
+    if (d := os.path.abspath(path.parent)) not in _SWEPT: _SWEPT.add(d); sweep_tmp(d)   # the first write to a folder clears what a killed run left
+    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.{os.getpid()}.', suffix='.tmp', dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
     try:
@@ -35,6 +64,7 @@ def atomic_path(path: str | os.PathLike, mode: int = 0o644) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         if tmp.exists(): tmp.unlink()
+
 
 # %% ../nbs/00_core.ipynb #1066e4d2
 def atomic_write(path: str | os.PathLike, data: str | bytes) -> Path:
@@ -177,6 +207,19 @@ def default_device(device: str | None = None) -> str:
     if getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available(): return 'mps'
     return 'cpu'
 
+# %% ../nbs/00_core.ipynb #41fb1fed
+def check_device(device: str) -> str:
+    "`device` if it is cpu, cuda, cuda:N or mps and this machine has it; else a one-line CrceError."
+    import torch
+    try: d = torch.device(device)
+    except (RuntimeError, TypeError, ValueError): d = None
+    if d is None or d.type not in ('cpu', 'cuda', 'mps'): raise CrceError(f"device {str(device)[:60]!r} is not a device crce runs on; use cpu, cuda, cuda:N or mps")
+    if d.type == 'cuda' and (not torch.cuda.is_available() or (d.index or 0) >= torch.cuda.device_count()):
+        raise CrceError(f"device {device!r}: this machine has {torch.cuda.device_count() if torch.cuda.is_available() else 'no'} CUDA device(s)")
+    if d.type == 'mps' and not (getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available()):
+        raise CrceError(f"device {device!r}: MPS is not available on this machine")
+    return device
+
 # %% ../nbs/00_core.ipynb #4abe07f7
 def cpu_threads(requested: int | str | None = None, cores: int | None = None, load: float | None = None) -> int:
     "CPU threads for PyTorch: `requested`, else $CRCE_THREADS, else the `cores` not busy by the 1-minute `load` average (at least 1)."
@@ -189,3 +232,116 @@ def cpu_threads(requested: int | str | None = None, cores: int | None = None, lo
     if cores is None: cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
     if load is None: load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else 0.
     return max(1, int(cores) - int(load))
+
+# %% ../nbs/00_core.ipynb #e4ce3ebb
+def _show(v, n: int = 60) -> str:
+    "A value as an error message quotes it: its repr, cut short."
+    s = repr(v)
+    return s if len(s) <= n else f"{s[:n]}... ({len(s)} characters)"
+
+_KINDS = {int: 'an integer', float: 'a finite number', bool: 'true or false'}
+
+def _wants(kind: type, lo, hi, lo_open: bool) -> str:
+    r = ([f"{'>' if lo_open else '>='} {lo}"] if lo is not None else []) + ([f"<= {hi}"] if hi is not None else [])
+    return _KINDS[kind] + (' ' + ' and '.join(r) if r else '')
+
+def checked(name: str, value, kind: type = int, lo=None, hi=None, lo_open: bool = False):
+    "`value` as `kind` (int, float or bool) within `lo`..`hi` (`lo` excluded if `lo_open`); else a one-line CrceError naming `name` and what it takes."
+    if kind not in _KINDS: raise TypeError(f"checked handles int, float and bool, not {kind}")
+    err = lambda: CrceError(f"{name} takes {_wants(kind, lo, hi, lo_open)}, got {_show(value)}")
+    is_bool = isinstance(value, bool) or type(value).__name__ == 'bool_'
+    if kind is bool:
+        if not is_bool: raise err()
+        return bool(value)
+    if is_bool or not isinstance(value, numbers.Integral if kind is int else numbers.Real): raise err()
+    try: v = kind(value)
+    except (OverflowError, ValueError): raise err() from None
+    if kind is float and not math.isfinite(v): raise err()
+    if (lo is not None and (v <= lo if lo_open else v < lo)) or (hi is not None and v > hi): raise err()
+    return v
+
+_TRUE, _FALSE = ('true', 'yes', 'on', '1'), ('false', 'no', 'off', '0')
+
+def parse_checked(name: str, text: str, kind: type = int, lo=None, hi=None, lo_open: bool = False):
+    "Command-line `text` read as `kind` (int, float or bool: true/false, yes/no, on/off, 1/0) and `checked`."
+    t = str(text).strip()
+    if kind is bool: v = True if t.lower() in _TRUE else False if t.lower() in _FALSE else t
+    elif kind is int: v = int(t) if re.fullmatch(r'[+-]?[0-9]{1,4000}', t) else t
+    else:
+        try: v = float(t)
+        except ValueError: v = t
+    return checked(name, v, kind, lo, hi, lo_open)
+
+# %% ../nbs/00_core.ipynb #a4a52182
+LOCK_NAME = '.crce.lock'
+_HELD: dict[str, int] = {}
+
+def writable_dir(folder: str | os.PathLike, create: bool = True) -> Path:
+    "`folder`, created (with its parents) and checked writable by writing a file in it; without `create`, only checked not to be or lie under a file."
+    p = Path(folder)
+    if p.exists() and not p.is_dir(): raise CrceError(f"{p} exists and is not a folder")
+    if not create:
+        q = next((a for a in [p, *p.parents] if a.exists()), None)   # the nearest part of the path that exists
+        if q is not None and not q.is_dir(): raise CrceError(f"{p} lies under {q}, which is a file")
+        return p
+    try: p.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise CrceError(f"cannot create the folder {p}: {e.strerror or e}") from None
+    try:
+        fd, t = tempfile.mkstemp(prefix='.crce-write-check.', dir=p); os.close(fd); os.unlink(t)
+    except OSError as e: raise CrceError(f"cannot write in the folder {p}: {e.strerror or e}") from None
+    return p
+
+def _read_lock(lock: Path) -> tuple[str, dict | None]:
+    "('missing' | 'bad' | 'ok', the owner record)."
+    try: d = json.loads(lock.read_text(encoding='utf-8'))
+    except FileNotFoundError: return 'missing', None
+    except (OSError, ValueError, RecursionError): return 'bad', None
+    ok = isinstance(d, dict) and isinstance(d.get('pid'), int) and not isinstance(d.get('pid'), bool) and isinstance(d.get('host'), str)
+    return ('ok', d) if ok else ('bad', None)
+
+def _take_lock(lock: Path, what: str) -> None:
+    me = dict(pid=os.getpid(), host=socket.gethostname(), what=what,
+              started=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'))
+    for _ in range(5):
+        fd, tmp = tempfile.mkstemp(prefix=f'.{lock.name}.{os.getpid()}.', suffix='.tmp', dir=lock.parent)
+        try:
+            with os.fdopen(fd, 'w', encoding='utf-8') as f: json.dump(me, f)
+            try: os.link(tmp, lock); return                  # the lock appears with its content, or not at all
+            except FileExistsError: pass
+            except OSError:                                   # a file system without hard links
+                try: fd2 = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                except FileExistsError: pass
+                else:
+                    with os.fdopen(fd2, 'w', encoding='utf-8') as f: json.dump(me, f)
+                    return
+        finally:
+            with contextlib.suppress(OSError): os.unlink(tmp)
+        state, owner = _read_lock(lock)
+        if state == 'missing': continue
+        if state == 'bad': raise CrceError(f"{lock} is not a crce lock file; remove it if no crce command is using {lock.parent}")
+        if owner['host'] != me['host'] or (owner['pid'] != os.getpid() and _pid_alive(owner['pid'])):
+            raise CrceError(f"{lock.parent} is in use by another crce {owner.get('what', 'run')} (pid {owner['pid']} on {owner['host']}, "
+                            f"since {owner.get('started', '?')}); wait for it to end, or use another folder")
+        aside = lock.with_name(f'{lock.name}.{os.getpid()}.stale')   # the owner is gone: move its lock aside and try again
+        try: os.rename(lock, aside)
+        except FileNotFoundError: continue
+        if _read_lock(aside)[1] != owner:                             # another process took the folder in between: give its lock back
+            with contextlib.suppress(OSError): os.link(aside, lock)
+        with contextlib.suppress(OSError): os.unlink(aside)
+    raise CrceError(f"could not take the lock {lock}; try again")
+
+@contextlib.contextmanager
+def run_lock(folder: str | os.PathLike, what: str = 'run', name: str = LOCK_NAME) -> Iterator[Path]:
+    "Hold the lock file `folder/name` for the block (the folder created and checked writable); another live holder is a one-line CrceError."
+    folder = writable_dir(folder)
+    lock = folder/name
+    key = os.path.realpath(lock)
+    if key not in _HELD: _take_lock(lock, what)
+    _HELD[key] = _HELD.get(key, 0) + 1
+    try: yield lock
+    finally:
+        _HELD[key] -= 1
+        if not _HELD[key]:
+            del _HELD[key]
+            if (_read_lock(lock)[1] or {}).get('pid') == os.getpid():
+                with contextlib.suppress(OSError): lock.unlink()

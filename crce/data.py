@@ -14,11 +14,11 @@ from .core import CrceError, dump_json, hash_json, asset_path, sha256_file
 # %% auto #0
 __all__ = ['CERTAINTY', 'LEVELS', 'CATEGORIES', 'CATEGORY_LABELS', 'ROLES', 'SPLITS', 'MOJIBAKE_FIXES', 'RELEASE_LISTS',
            'RELEASE_TYPES', 'RELEASE_FILES', 'FORMAT', 'FORMAT_VERSION', 'BUNDLED', 'certainty_weight',
-           'normalize_level', 'Item', 'parse_key', 'make_key', 'Concept', 'Defect', 'check_items', 'check_roles',
-           'repair_list', 'read_json', 'check_release', 'ValidationError', 'release_to_concepts', 'concept_to_dict',
-           'concept_from_dict', 'validate_concept', 'CorefConcept', 'load_release', 'detect_format', 'load_dataset',
-           'load_corefconcept', 'build_bundled', 'to_release', 'to_frame', 'split_items', 'StepSample', 'sample_step',
-           'StepSampler', 'dataset_report', 'cli_register']
+           'normalize_level', 'Item', 'parse_key', 'make_key', 'Concept', 'Defect', 'bad_character', 'check_items',
+           'check_roles', 'repair_list', 'read_json', 'check_release', 'check_names', 'ValidationError',
+           'release_to_concepts', 'concept_to_dict', 'concept_from_dict', 'validate_concept', 'CorefConcept',
+           'load_release', 'detect_format', 'load_dataset', 'load_corefconcept', 'build_bundled', 'to_release',
+           'to_frame', 'split_items', 'StepSample', 'sample_step', 'StepSampler', 'dataset_report', 'cli_register']
 
 # %% ../nbs/01_data.ipynb #777f17ae
 CERTAINTY = {'Very High': 1.0, 'High': 0.8, 'Normal': 0.6, 'Low': 0.4, 'Very Low': 0.2}
@@ -115,7 +115,8 @@ class Defect:
     source: str = ''
     def __str__(self):
         where = ':'.join(x for x in (self.source, self.concept, self.field) if x)
-        return f"{where}: {self.kind}: {self.message}" + ('' if self.repairable else ' [not repairable]')
+        s = f"{where}: {self.kind}: {self.message}" + ('' if self.repairable else ' [not repairable]')
+        return ''.join(f'\\u{ord(ch):04x}' if bad_character(ch) else ch for ch in s)   # printable: no surrogate, control or bidi character
 
 # %% ../nbs/01_data.ipynb #e7ec2940
 # Characters lost in the release (U+FFFD), restored by hand from the names they belong to.
@@ -134,8 +135,23 @@ MOJIBAKE_FIXES = {
 def _norm_space(s: str) -> str: return ' '.join(s.split())
 
 # %% ../nbs/01_data.ipynb #5c13b964
+_BIDI = set('\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069')
+
+def _fold(t: str) -> str:
+    "How texts are compared for duplicates: whitespace collapsed, Unicode NFC (composed) form, case folded."
+    return unicodedata.normalize('NFC', _norm_space(t)).casefold()
+
+def bad_character(t: str) -> str | None:
+    "What is wrong with the characters of `t`: a lone surrogate, a control character or a bidirectional control; None if nothing."
+    for i, ch in enumerate(t):
+        o = ord(ch)
+        if 0xD800 <= o <= 0xDFFF: return f"a lone surrogate U+{o:04X} at {i} (not text: it cannot be written as UTF-8)"
+        if ch in _BIDI: return f"the bidirectional control U+{o:04X} at {i} (it can make text display other than it reads)"
+        if unicodedata.category(ch) == 'Cc' and not ch.isspace(): return f"the control character U+{o:04X} at {i}"
+    return None
+
 def check_items(concept: str, field: str, texts: Sequence, levels: Sequence, source: str = '') -> list[Defect]:
-    "Defects of one list of items and its certainty list (lengths, labels, empty, whitespace, mojibake, duplicates)."
+    "Defects of one list of items and its certainty list (lengths, labels, empty, bad characters, whitespace, mojibake, duplicates also after NFC)."
     D = lambda kind, msg, rep: Defect(concept, field, kind, msg, rep, source)
     out = []
     if len(texts) != len(levels):
@@ -145,9 +161,10 @@ def check_items(concept: str, field: str, texts: Sequence, levels: Sequence, sou
         if not isinstance(t, str): out.append(D('wrong-type', f"item {i} is {type(t).__name__}, expected a string", False)); continue
         if not t.strip(): out.append(D('empty-item', f"item {i} is empty", True)); continue
         if t != _norm_space(t): out.append(D('whitespace', f"item {i} {t!r} has stray whitespace", True))
+        if (why := bad_character(t)): out.append(D('bad-character', f"item {i} {ascii(t)[:60]} has {why}", False)); continue
         if '\ufffd' in t:
             out.append(D('mojibake', f"item {i} {t!r} contains U+FFFD (a character lost in decoding)", _norm_space(t) in MOJIBAKE_FIXES))
-        k = _norm_space(t).casefold()
+        k = _fold(t)
         if k in seen: out.append(D('duplicate', f"item {i} {t!r} repeats item {seen[k]}", True))
         else: seen[k] = i
     for i, l in enumerate(levels):
@@ -160,7 +177,7 @@ def check_items(concept: str, field: str, texts: Sequence, levels: Sequence, sou
 # %% ../nbs/01_data.ipynb #670b7f8a
 def check_roles(concept: str, lists: dict[str, Sequence[str]], target: str | None = None, source: str = '') -> list[Defect]:
     "Cross-list defects of one concept; `lists` maps 'coref_train', 'coref_test', 'retain_train', 'retain_test' to texts."
-    key = lambda t: _norm_space(t).casefold() if isinstance(t, str) else None
+    key = lambda t: _fold(t) if isinstance(t, str) else None
     out = []
     for role in ROLES:
         tr, te = {key(t) for t in lists.get(f'{role}_train', ())}, lists.get(f'{role}_test', ())
@@ -192,8 +209,8 @@ def repair_list(texts: Sequence[str], levels: Sequence[str]) -> tuple[list[str],
         if t in MOJIBAKE_FIXES: acts.append(f"restored {t!r} -> {MOJIBAKE_FIXES[t]!r}"); t = MOJIBAKE_FIXES[t]
         nl = normalize_level(l)
         if nl is not None and nl != l: acts.append(f"respelled certainty {l!r} -> {nl!r}"); l = nl
-        if t.casefold() in seen: acts.append(f"dropped duplicate {t!r}"); continue
-        seen.add(t.casefold()); out_t.append(t); out_l.append(l)
+        if _fold(t) in seen: acts.append(f"dropped duplicate {t!r}"); continue
+        seen.add(_fold(t)); out_t.append(t); out_l.append(l)
     return out_t, out_l, acts
 
 # %% ../nbs/01_data.ipynb #2a0db90e
@@ -205,6 +222,7 @@ def read_json(path: str | os.PathLike) -> Any:
     p = Path(path)
     if not p.exists(): raise CrceError(f"{p}: no such file")
     if p.is_dir(): raise CrceError(f"{p}: is a directory, expected a JSON file")
+    if not p.is_file(): raise CrceError(f"{p}: not a regular file (a pipe, device or socket), expected a JSON file")
     b = p.read_bytes()
     if not b.strip(): raise CrceError(f"{p}: file is empty")
     try: s = b.decode('utf-8-sig')
@@ -213,6 +231,8 @@ def read_json(path: str | os.PathLike) -> Any:
     except json.JSONDecodeError as e:
         hint = ' (truncated?)' if e.pos >= len(s.rstrip()) - 1 else ''
         raise CrceError(f"{p}: invalid JSON{hint}: {e.msg} at line {e.lineno} column {e.colno}") from None
+    except RecursionError: raise CrceError(f"{p}: JSON nested too deeply to read") from None
+    except ValueError as e: raise CrceError(f"{p}: unreadable JSON value ({' '.join(str(e).split())[:100]})") from None
 
 # %% ../nbs/01_data.ipynb #15e5d1f6
 def _entries(doc, source):
@@ -239,9 +259,10 @@ def check_release(doc: Any, source: str = '') -> list[Defect]:
         name = e.get('concept') if isinstance(e.get('concept'), str) else where
         D = lambda f, k, m, r=False: defects.append(Defect(name, f, k, m, r, source))
         if 'concept' not in e: D('concept', 'missing-field', "no 'concept' field")
-        elif not isinstance(e['concept'], str) or not e['concept'].strip(): D('concept', 'wrong-type', f"concept is {e['concept']!r}, expected a non-empty string")
+        elif not isinstance(e['concept'], str) or not e['concept'].strip(): D('concept', 'wrong-type', f"concept is {repr(e['concept'])[:60]}, expected a non-empty string")
+        elif (why := bad_character(e['concept'])): D('concept', 'bad-character', f"the concept's name has {why}")
         if 'type' not in e: D('type', 'missing-field', "no 'type' field")
-        elif e['type'] not in RELEASE_TYPES: D('type', 'unknown-category', f"type {e['type']!r}; expected object, IP or celebrity")
+        elif not isinstance(e['type'], str) or e['type'] not in RELEASE_TYPES: D('type', 'unknown-category', f"type {e['type']!r}; expected object, IP or celebrity")
         elif _group_category(where) not in (None, RELEASE_TYPES[e['type']]):
             D('type', 'category-mismatch', f"type {e['type']!r} but the entry is listed under {where.split('[')[0]!r}", True)
         lists = {}
@@ -254,7 +275,18 @@ def check_release(doc: Any, source: str = '') -> list[Defect]:
                 defects.extend(check_items(name, rf, e[rf], e[rf + '-certainty'], source))
                 lists[f] = [t for t in e[rf] if isinstance(t, str)]
         defects.extend(replace(d, field=RELEASE_LISTS[d.field]) for d in check_roles(name, lists, source=source))
+    defects.extend(check_names([e['concept'] for _, e in entries if isinstance(e, dict) and isinstance(e.get('concept'), str)], source))
     return defects
+
+def check_names(names: Sequence[str], source: str = '') -> list[Defect]:
+    "Concepts listed twice among `names` (dataset keys), also when they differ only in case, spacing or Unicode normal form (NFC/NFD)."
+    seen, out = {}, []
+    for n in names:
+        k = _fold(n)
+        if k in seen: out.append(Defect(n, 'concept', 'duplicate-concept', f"{ascii(n)[:60]} is listed twice (as {ascii(seen[k])[:60]})", False, source))
+        else: seen[k] = n
+    return out
+
 
 # %% ../nbs/01_data.ipynb #8adcb03d
 class ValidationError(CrceError):
@@ -273,16 +305,16 @@ def _repair_concept(name, category, sense, lists: dict[str, tuple[list, list]], 
         t, l, acts = repair_list(texts, levels)
         log.extend(f"{make_key(name, sense)}:{f}: {a}" for a in acts)
         fixed[f] = [t, l]
-    target = {make_key(name, sense).casefold(), name.casefold()}
+    target = {_fold(make_key(name, sense)), _fold(name)}
     for f in ('retain_train', 'retain_test'):
         t, l = fixed[f]
-        keep = [i for i, x in enumerate(t) if x.casefold() not in target]
+        keep = [i for i, x in enumerate(t) if _fold(x) not in target]
         if len(keep) < len(t): log.append(f"{make_key(name, sense)}:{f}: dropped the target from its retains")
         fixed[f] = [[t[i] for i in keep], [l[i] for i in keep]]
     for role in ROLES:
-        tr = {x.casefold() for x in fixed[f'{role}_train'][0]}
+        tr = {_fold(x) for x in fixed[f'{role}_train'][0]}
         t, l = fixed[f'{role}_test']
-        keep = [i for i, x in enumerate(t) if x.casefold() not in tr]
+        keep = [i for i, x in enumerate(t) if _fold(x) not in tr]
         if len(keep) < len(t): log.append(f"{make_key(name, sense)}:{role}_test: dropped {len(t)-len(keep)} item(s) also in train")
         fixed[f'{role}_test'] = [[t[i] for i in keep], [l[i] for i in keep]]
     return Concept(name, category, sense, **{f: list(zip(*v)) for f, v in fixed.items()})
@@ -347,6 +379,8 @@ def validate_concept(c: Concept, source: str = '') -> list[Defect]:
         for s in SPLITS:
             items = c._get(role, s)
             out += check_items(c.key, f'{role}_{s}', [i.text for i in items], [i.certainty for i in items], source)
+    if not c.name.strip(): out.append(Defect(c.key, 'name', 'empty-name', "the concept's name is empty", False, source))
+    elif (why := bad_character(c.key)): out.append(Defect(c.key, 'name', 'bad-character', f"the concept's key has {why}", False, source))
     out += check_roles(c.key, {f'{r}_{s}': [i.text for i in c._get(r, s)] for r in ROLES for s in SPLITS}, c.key, source)
     return out
 
@@ -381,7 +415,7 @@ class CorefConcept(Sequence):
 
     def validate(self, source: str = '') -> list[Defect]:
         "Every defect of every concept."
-        return [d for c in self for d in validate_concept(c, source)]
+        return [d for c in self for d in validate_concept(c, source)] + check_names(self.keys(), source)
 
     def to_dict(self) -> dict:
         return {'format': FORMAT, 'version': FORMAT_VERSION, 'certainty_levels': CERTAINTY,
@@ -429,6 +463,7 @@ def load_release(path: str | os.PathLike, strict: bool = False) -> tuple[CorefCo
     for f in _release_paths(path):
         concepts += release_to_concepts(read_json(f), f.name, strict=strict, log=log)
         files[f.name] = sha256_file(f)
+    if (dups := check_names([c.key for c in concepts], str(path))): raise ValidationError(str(path), dups, strict)
     prov = {'source': 'CorefConcept release (authors of CRCE, MIT, copyright 2025 VIOS)', 'files_sha256': files,
             'repair_policy': 'crce.data repair policy (see nbs/01_data.ipynb)', 'repairs': log}
     return CorefConcept(concepts, prov), log
@@ -570,11 +605,16 @@ def dataset_report(ds: CorefConcept, source: str = 'bundled CorefConcept') -> st
 def _cmd_validate(args) -> int:
     p = Path(args.path)
     targets = _release_paths(p) if p.is_dir() else [p]
-    total, blocking = 0, 0
+    total, blocking, seen = 0, 0, {}
     for f in targets:
         doc = read_json(f)
         if detect_format(doc) == 'canonical': defects = CorefConcept.from_dict(doc, f.name).validate(f.name)
         else: defects = check_release(doc, f.name)
+        for _, e in (_entries(doc, f.name)[0] if detect_format(doc) == 'release' else []):   # a concept in two files of a release folder
+            n = e.get('concept') if isinstance(e, dict) else None
+            if not isinstance(n, str) or not n.strip(): continue
+            if seen.setdefault(_fold(n), f.name) != f.name:
+                defects.append(Defect(n, 'concept', 'duplicate-concept', f"{ascii(n)[:60]} is also listed in {seen[_fold(n)]}", False, f.name))
         total += len(defects)
         blocking += sum(1 for d in defects if args.strict or not d.repairable)
         for d in defects: print(d)

@@ -11,20 +11,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-import openai
+import httpx, openai
 from tqdm.auto import tqdm
 
-from .core import CrceError, atomic_write, dump_json, hash_json, sha256_bytes
+from .core import CrceError, atomic_write, dump_json, hash_json, sha256_bytes, checked
 from .data import (CERTAINTY, LEVELS, CATEGORIES, CATEGORY_LABELS, Concept, CorefConcept, parse_key, make_key, normalize_level,
                        check_items, check_roles)
 
 # %% auto #0
 __all__ = ['log', 'PROMPT_VERSION', 'CATEGORY_NAMES', 'SYSTEM_TEMPLATE', 'USER_TEMPLATE', 'USER_TEMPLATE_SENSE',
-           'STRUCTURED_MODES', 'SMOLLM2_MODEL', 'system_prompt', 'build_messages', 'response_schema', 'parse_answer',
-           'sense_problems', 'Sense', 'answer_senses', 'topup_schema', 'parse_topup', 'TopUp', 'make_client',
-           'public_url', 'response_format', 'LLMUnavailable', 'LLMRejected', 'Reply', 'feedback_for', 'Generation',
-           'CorefGenerator', 'Conversation', 'cache_key', 'cache_file', 'as_concepts', 'BatchResult', 'generate_batch',
-           'to_corefconcept', 'read_concepts', 'cli_register', 'smollm2_gguf', 'free_port', 'llama_server']
+           'MAX_REPLY_BYTES', 'STRUCTURED_MODES', 'SMOLLM2_MODEL', 'system_prompt', 'build_messages', 'response_schema',
+           'parse_answer', 'sense_problems', 'Sense', 'answer_senses', 'topup_schema', 'parse_topup', 'TopUp',
+           'GuardedTransport', 'make_client', 'public_url', 'response_format', 'LLMUnavailable', 'LLMRejected', 'Reply',
+           'feedback_for', 'Generation', 'retry_after', 'CorefGenerator', 'scrub', 'Conversation', 'cache_key',
+           'cache_file', 'as_concepts', 'BatchResult', 'cache_problem', 'generate_batch', 'to_corefconcept',
+           'read_concepts', 'cli_register', 'smollm2_gguf', 'free_port', 'llama_server']
 
 # %% ../nbs/04_llm.ipynb #219601e5
 log = logging.getLogger(__name__)
@@ -287,13 +288,44 @@ class TopUp:
                 (' Give the extra items in case some are repeats: only the first new ones are kept.' if spare else ''))
 
 # %% ../nbs/04_llm.ipynb #d0a3d77e
+MAX_REPLY_BYTES = 16 * 2**20   # a chat completion is kilobytes; anything near this is not an answer
+
+def GuardedTransport(inner: Any, deadline: float, max_bytes: int = MAX_REPLY_BYTES) -> Any:
+    """`inner` (an httpx transport) made to stop a reply still arriving `deadline` seconds after the request (a server trickling bytes)
+    or longer than `max_bytes`; built from the httpx module `inner` comes from (the openai client may ship its own copy of httpx)."""
+    import importlib
+    hx = importlib.import_module(type(inner).__module__.split('.')[0])
+    class Guarded(hx.BaseTransport):
+        def handle_request(self, request):
+            t0, resp = time.monotonic(), inner.handle_request(request)
+            body = resp.stream
+            class Stream(hx.SyncByteStream):
+                def __iter__(self):
+                    n = 0
+                    for chunk in body:
+                        n += len(chunk)
+                        if n > max_bytes: raise hx.ReadError(f"the reply is longer than {max_bytes} bytes; stopped reading it", request=request)
+                        if time.monotonic() - t0 > deadline: raise hx.ReadTimeout(f"no complete reply {deadline:g} s after the request", request=request)
+                        yield chunk
+                def close(self):
+                    if hasattr(body, 'close'): body.close()
+            return hx.Response(resp.status_code, headers=resp.headers, stream=Stream(), extensions=resp.extensions, request=request)
+        def close(self): inner.close()
+    Guarded.__name__ = Guarded.__qualname__ = 'GuardedTransport'
+    return Guarded()
+
 def make_client(base_url: str | None = None, api_key: str | None = None, timeout: float = 120.,
                 http_client: Any = None) -> openai.OpenAI:
-    "An `openai.OpenAI` client for `base_url` (None: OpenAI), key from `api_key` or `$OPENAI_API_KEY`; no built-in retries."
+    """An `openai.OpenAI` client for `base_url` (None: OpenAI), key from `api_key` or `$OPENAI_API_KEY`; no built-in retries.
+    Unless `http_client` is given, `timeout` is a deadline for the whole reply and replies longer than `MAX_REPLY_BYTES` are stopped (`GuardedTransport`)."""
     key = api_key or os.environ.get('OPENAI_API_KEY')
     if not key:
         if base_url is None: raise CrceError("no API key: set OPENAI_API_KEY or pass api_key (or give base_url for a local server)")
         key = 'no-key-needed'
+    if http_client is None:
+        import importlib
+        hx = importlib.import_module(openai.DefaultHttpxClient.__mro__[1].__module__.split('.')[0])   # the httpx the openai client uses
+        http_client = openai.DefaultHttpxClient(transport=GuardedTransport(hx.HTTPTransport(), timeout))
     return openai.OpenAI(base_url=base_url, api_key=key, timeout=timeout, max_retries=0, http_client=http_client)
 
 def public_url(url: str | None) -> str | None:
@@ -377,6 +409,19 @@ class _BadResponse(Exception):
 
 _RETRYABLE = (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError, openai.APIConnectionError, _BadResponse)
 
+def retry_after(value: str | None, now: float | None = None) -> float | None:
+    "The seconds a `Retry-After` header asks to wait: a number of seconds or an HTTP date (RFC 9110); None if absent or unreadable."
+    if value is None: return None
+    try: s = float(value)
+    except ValueError:
+        import email.utils
+        try: dt = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError): return None
+        if dt is None: return None
+        if dt.tzinfo is None: dt = dt.replace(tzinfo=datetime.timezone.utc)
+        s = dt.timestamp() - (time.time() if now is None else now)
+    return max(s, 0.) if s == s and abs(s) != float('inf') else None
+
 class CorefGenerator:
     "Generate coref and retain lists for targets with an OpenAI-compatible chat model."
     def __init__(self, model: str = 'gpt-4o-mini', base_url: str | None = None, api_key: str | None = None,
@@ -390,6 +435,10 @@ class CorefGenerator:
         for name, v in (('max_reasks', max_reasks), ('max_retries', max_retries), ('max_topups', max_topups), ('topup_spare', topup_spare)):
             if v < 0: raise CrceError(f"{name} must be >= 0, got {v}")
         if topup_temperature is not None and topup_temperature < 0: raise CrceError(f"topup_temperature must be >= 0, got {topup_temperature}")
+        for name, v, kind, lo, lo_open in (('temperature', temperature, float, 0, False), ('topup_temperature', topup_temperature, float, 0, False),
+                                           ('timeout', timeout, float, 0, True), ('n_coref', n_coref, int, 1, False), ('n_retain', n_retain, int, 1, False),
+                                           ('max_tokens', max_tokens, int, 1, False), ('max_chars', max_chars, int, 1, False)):
+            if v is not None: checked(name, v, kind, lo, lo_open=lo_open)   # finite numbers in range, before any request
         self.client = client or make_client(base_url, api_key, timeout, http_client)
         self.model, self.base_url, self.structured = model, public_url(base_url or str(self.client.base_url)), structured
         self.mode = 'json_schema' if structured == 'auto' else structured
@@ -418,13 +467,18 @@ class CorefGenerator:
         with self._lock: self.n_calls += 1
         return self.client.chat.completions.create(**kw)
 
+    @property
+    def _key(self) -> str: return str(getattr(self.client, 'api_key', '') or '')
+
+    def _scrub(self, text: str) -> str:
+        "An error text as it may be stored (provenance, cache, logs): without the API key or any bearer token a server echoed."
+        return scrub(text, [self._key])
+
     def _delay(self, attempt: int, err: Exception) -> float:
         d = min(self.backoff * 2 ** attempt, self.max_backoff) * (1 + 0.25 * random.random())
         resp = getattr(err, 'response', None)
-        ra = resp.headers.get('retry-after') if resp is not None else None
-        try: d = max(d, min(float(ra), self.max_backoff)) if ra is not None else d
-        except ValueError: pass
-        return d
+        ra = retry_after(resp.headers.get('retry-after')) if resp is not None else None
+        return max(d, min(ra, self.max_backoff)) if ra is not None else d
 
     def chat(self, messages: list[dict], schema: dict | None = None, seed_offset: int = 0, temperature: float | None = None) -> Reply:
         "Send `messages` (answer `schema`, default the full answer's; `temperature` overrides the generator's); retry on 429/5xx/timeouts; step down the structured mode on 400/422 when 'auto'."
@@ -440,17 +494,17 @@ class CorefGenerator:
                         if self.mode == mode: self.mode = nxt
                     continue
                 if isinstance(e, openai.InternalServerError): err = e   # a plain 5xx: retried below
-                else: raise LLMRejected(f"the server rejected the request ({e.status_code}): {_short(e)}") from None
+                else: raise LLMRejected(self._scrub(f"the server rejected the request ({e.status_code}): {_short(e)}")) from None
             except openai.AuthenticationError as e:
                 raise CrceError(f"authentication failed ({e.status_code}): check OPENAI_API_KEY or api_key") from None
             except openai.NotFoundError as e:
-                raise CrceError(f"not found ({e.status_code}): check base_url and model {self.model!r}: {_short(e)}") from None
+                raise CrceError(self._scrub(f"not found ({e.status_code}): check base_url and model {self.model!r}: {_short(e)}")) from None
             except _RETRYABLE as e: err = e
             else:
                 try: return self._reply(resp)
                 except _BadResponse as e: err = e
             if attempt >= self.max_retries:
-                raise LLMUnavailable(f"{type(err).__name__} after {attempt + 1} attempts: {_short(err)}") from None
+                raise LLMUnavailable(self._scrub(f"{type(err).__name__} after {attempt + 1} attempts: {_short(err)}")) from None
             d = self._delay(attempt, err)
             log.warning("%s; retrying in %.1f s (attempt %d of %d)", type(err).__name__, d, attempt + 1, self.max_retries)
             self.sleep(d); attempt += 1
@@ -459,7 +513,8 @@ class CorefGenerator:
         try: ch = resp.choices[0]; msg = ch.message; msg.content
         except (AttributeError, IndexError, TypeError):
             raise _BadResponse(f"the server's response is not a chat completion: {str(resp)[:80]!r}") from None
-        r = Reply(msg.content, getattr(msg, 'refusal', None), ch.finish_reason)
+        content = msg.content.replace(self._key, '***') if isinstance(msg.content, str) and len(self._key) >= 4 else msg.content   # a reply echoing the key
+        r = Reply(content, getattr(msg, 'refusal', None), ch.finish_reason)
         if r.refusal: r.problems.append(f'the model refused: {r.refusal}')
         elif r.finish_reason == 'length': r.problems.append('the answer was cut off (the token limit was reached); answer more briefly')
         elif r.finish_reason == 'content_filter': r.problems.append('the answer was stopped by the content filter')
@@ -485,6 +540,14 @@ def _about_format(e: Exception) -> bool:
     "Does a 400/422 error complain about the requested output format (and not, say, the context length)?"
     text = (json.dumps(getattr(e, 'body', None), default=str) + str(e)).lower()
     return any(w in text for w in ('response_format', 'json_schema', 'json_object', 'schema', 'grammar', 'structured'))
+
+_TOKEN = re.compile(r'(?i)(bearer\s+|api[_-]?key["\']?\s*[:=]\s*["\']?)[A-Za-z0-9._~+/=-]{8,}')
+
+def scrub(text: str, secrets: Sequence[str | None] = ()) -> str:
+    "`text` with each of `secrets` (4 characters or more) and any bearer token or `api_key=...` value replaced by '***'."
+    for s in secrets:
+        if isinstance(s, str) and len(s) >= 4: text = text.replace(s, '***')
+    return _TOKEN.sub(lambda m: m[1] + '***', text)
 
 def _short(e: Exception, n: int = 200) -> str:
     body = getattr(e, 'body', None)
@@ -621,6 +684,19 @@ class BatchResult:
         return [dict(f, target=g.target) for g in self.done for f in g.failures] + \
                [{'target': t, 'key': t, 'problems': [e]} for t, e in self.errors.items()]
 
+def cache_problem(g: Generation, gen: CorefGenerator, target: str, category: str) -> str | None:
+    "Why a cached generation cannot be used as it is (None if it passes the checks a fresh answer passes); it is then asked again."
+    if (g.target, g.category) != (target, category): return f"it is for {g.target!r} ({g.category}), not {target!r} ({category})"
+    if (g.n_coref, g.n_retain) != (gen.n_coref, gen.n_retain): return f"it holds {g.n_coref}/{g.n_retain} items per list, not {gen.n_coref}/{gen.n_retain}"
+    if not isinstance(g.entries, list) or not isinstance(g.failures, list): return "its entries or failures are not lists"
+    pair = lambda x: isinstance(x, (list, tuple)) and len(x) == 2 and all(isinstance(y, str) for y in x)
+    for e in g.entries:
+        if not isinstance(e, dict) or not isinstance(e.get('key'), str) or e.get('category') not in CATEGORIES: return "an entry lacks a key or a known category"
+        if not all(isinstance(e.get(r), list) and all(pair(x) for x in e[r]) for r in ('corefs', 'retains')): return f"entry {e['key']!r} has malformed lists"
+        if (p := sense_problems(e['key'], [tuple(x) for x in e['corefs']], [tuple(x) for x in e['retains']], g.n_coref, g.n_retain)):
+            return f"entry {e['key']!r}: {p[0]}"
+    return None
+
 def generate_batch(gen: CorefGenerator, concepts: Iterable, cache_dir: str | os.PathLike | None = None,
                    workers: int = 4, progress: bool = True, retry_failed: bool = False) -> BatchResult:
     "Generate every concept, `workers` at a time, reading and filling the cache in `cache_dir` (None: no cache)."
@@ -632,7 +708,8 @@ def generate_batch(gen: CorefGenerator, concepts: Iterable, cache_dir: str | os.
         f = cache_file(cache_dir, gen, t, cat) if cache_dir is not None else None
         if f is not None and f.exists():
             try: g = Generation.from_dict(json.loads(f.read_text(encoding='utf-8')))
-            except (json.JSONDecodeError, TypeError) as e: log.warning("ignoring unreadable cache file %s: %s", f, e); g = None
+            except (ValueError, TypeError, AttributeError, RecursionError, UnicodeError) as e: log.warning("ignoring unreadable cache file %s: %s", f, e); g = None
+            if g is not None and (why := cache_problem(g, gen, t, cat)): log.warning("ignoring cache file %s: %s", f, why); g = None   # checked like a fresh answer
             if g is not None and (g.ok or not retry_failed): gens[i] = g; cached.append(t); continue
         todo.append(i)
     stop = threading.Event()   # set when a worker dies of anything but a CrceError: the rest of the batch is not started
@@ -693,6 +770,8 @@ def read_concepts(path: str | os.PathLike) -> list[tuple[str, str]]:
         return as_concepts(rows)
     try: obj = json.loads(text)
     except json.JSONDecodeError as e: raise CrceError(f"{p}: not valid JSON ({e.msg}, line {e.lineno})") from None
+    except RecursionError: raise CrceError(f"{p}: JSON nested too deeply to read") from None
+    except ValueError as e: raise CrceError(f"{p}: unreadable JSON value ({' '.join(str(e).split())[:100]})") from None
     if isinstance(obj, dict): obj = [(t, cat) for cat, ts in obj.items() for t in (ts if isinstance(ts, list) else [ts])]
     if not isinstance(obj, list): raise CrceError(f"{p}: expected a list of concepts or a mapping category -> list")
     return as_concepts(obj)
@@ -714,6 +793,8 @@ def _generate_cmd(args) -> int:
                          max_tokens=args.max_tokens, max_reasks=args.max_reasks, max_retries=args.max_retries, timeout=args.timeout,
                          max_chars=args.max_chars, top_up=args.max_topups > 0, max_topups=args.max_topups,
                          topup_spare=args.topup_spare, topup_temperature=args.topup_temperature)
+    if not 0 <= args.n_train <= min(gen.n_coref, gen.n_retain):   # checked before any request, not after all of them
+        raise CrceError(f"--n-train {args.n_train}: the lists have {min(gen.n_coref, gen.n_retain)} items, so it must lie within 0..{min(gen.n_coref, gen.n_retain)}")
     cache = None if args.no_cache else Path(args.cache or str(out) + '.cache')
     b = generate_batch(gen, concepts, cache, workers=args.workers, progress=not args.quiet, retry_failed=args.retry_failed)
     ds = to_corefconcept(b.generations, n_train=args.n_train, seed=args.seed, base_url=args.base_url)

@@ -11,18 +11,18 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 from .core import (CrceError, atomic_path, dump_json, hash_json, sha256_bytes, versions, write_run_record, default_device,
-                       save_safetensors, deterministic)
+                       save_safetensors, deterministic, checked, parse_checked, run_lock)
 from .losses import esd_anchor, crce_loss, sample_mse, predict_x0
 from .backbone import Backbone, encode_prompts, ddim_sample, ddim_scheduler
 
 # %% auto #0
 __all__ = ['PARAM_SETS', 'TIMESTEP_MAPS', 'PRESETS', 'METHODS', 'PLUGIN_MODULES', 'select_params', 'swapped', 'EraseConfig',
            'method_config', 'effective_settings', 'erasure_step', 'step_timestep', 'model_fingerprint',
-           'save_checkpoint', 'load_checkpoint', 'put_params', 'load_erasure', 'Run', 'Method', 'load_plugins',
-           'register', 'get_method', 'with_defaults', 'ESD', 'CRCE', 'CRCEFixed', 'Sphere', 'resolve_concept',
-           'certainty_weights', 'ap_vocabulary', 'kmeans_1d', 'ap_representatives', 'ap_candidates', 'gumbel_pick',
-           'AP', 'EraseResult', 'check_lists', 'resolve_concepts', 'concepts_label', 'run_key', 'sample_xt', 'erase',
-           'export_lora', 'parse_settings', 'backbone_from_arg', 'cli_register']
+           'save_checkpoint', 'load_checkpoint', 'check_checkpoint', 'put_params', 'load_erasure', 'Run', 'Method',
+           'load_plugins', 'register', 'get_method', 'with_defaults', 'ESD', 'CRCE', 'CRCEFixed', 'Sphere',
+           'resolve_concept', 'certainty_weights', 'ap_vocabulary', 'kmeans_1d', 'ap_representatives', 'ap_candidates',
+           'gumbel_pick', 'AP', 'EraseResult', 'check_lists', 'resolve_concepts', 'concepts_label', 'run_key',
+           'sample_xt', 'erase', 'export_lora', 'parse_settings', 'backbone_from_arg', 'cli_register']
 
 # %% ../nbs/12_train.ipynb #cc050268
 def _in_attn2(n): return '.attn2.' in n
@@ -138,28 +138,31 @@ def method_config(method: str = 'crce', preset: str = 'paper', **overrides) -> E
     return cfg
 
 _FIELD_TYPES = None
+_NUMBERS = {'int': int, 'float': float, 'bool': bool}
+_RANGES = {   # setting: (lowest, highest, lowest excluded) of the numeric settings that have one
+    **{k: (0,) for k in ('iterations', 'M', 'N', 'checkpoint_every', 'xt_guidance', 'uce_erase_scale', 'uce_preserve_scale', 'ca_guidance', 'ca_prior_weight')},
+    **{k: (1,) for k in ('ddim_steps', 'ap_vocab_size', 'ap_pool', 'ap_K', 'ap_adv_steps', 'sphere_max_proposals', 'ca_images', 'ca_batch', 'ca_gen_steps')},
+    **{k: (0, None, True) for k in ('lr', 'ap_lr', 'ap_tau', 'sphere_r_max', 'uce_lambda')},
+    'certainty_noise': (0, 1),
+}
 
-def _typed(key: str, value):
-    "`value` checked against the type of the `EraseConfig` field `key` (a one-line error names the key and what it takes)."
+def _field_types() -> dict[str, str]:
     global _FIELD_TYPES
     if _FIELD_TYPES is None: _FIELD_TYPES = {f.name: str(f.type) for f in dataclasses.fields(EraseConfig)}
-    kind, v = _FIELD_TYPES[key], value
+    return _FIELD_TYPES
+
+def _typed(key: str, value):
+    "`value` checked against the type and range of the `EraseConfig` field `key` (a one-line error names the key and what it takes)."
+    kind, v = _field_types()[key], value
     def bad(what): return CrceError(f"setting {key} takes {what}, got {value!r}")
-    if kind == 'int':
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)): raise bad('an integer')
-        return int(v)
-    if kind == 'float':
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not math.isfinite(float(v)): raise bad('a finite number')
-        return float(v)
-    if kind == 'bool':
-        if not isinstance(v, (bool, np.bool_)): raise bad('true or false')
-        return bool(v)
+    if kind in _NUMBERS: return checked(f"setting {key}", v, _NUMBERS[kind], *_RANGES.get(key, ()))
     if kind in ('str', 'str | None'):
         if not isinstance(v, str): raise bad('a text')
         return v
     if key == 'step_range':
         if not isinstance(v, (tuple, list)) or len(v) != 2 or any(isinstance(x, bool) or not isinstance(x, (int, np.integer)) for x in v):
             raise bad('two integers, e.g. 1,48')
+        if not 1 <= v[0] <= v[1]: raise bad('two integers 1 <= first <= second, e.g. 1,48')
         return tuple(int(x) for x in v)
     if key == 'noise_roles':
         v = (v,) if isinstance(v, str) else v
@@ -271,10 +274,44 @@ def save_checkpoint(path, params: dict, opt, it: int, history: list, fingerprint
     return Path(path)
 
 def load_checkpoint(path) -> tuple[dict, dict]:
-    "Tensors and metadata of a checkpoint written by `save_checkpoint`."
+    "Tensors and metadata of a checkpoint written by `save_checkpoint`; an empty, truncated or foreign file is a one-line CrceError."
     from safetensors import safe_open
-    with safe_open(str(path), framework='pt') as f:
-        return {k: f.get_tensor(k) for k in f.keys()}, dict(f.metadata())
+    p = Path(path)
+    if not p.is_file(): raise CrceError(f"no checkpoint file at {p}")
+    try:
+        with safe_open(str(p), framework='pt') as f:
+            return {k: f.get_tensor(k) for k in f.keys()}, dict(f.metadata() or {})
+    except Exception as e:
+        raise CrceError(f"checkpoint {p} is not a readable safetensors file ({' '.join(str(e).split())[:160]}); "
+                        f"delete it, or start again with resume=False (--no-resume)") from None
+
+def check_checkpoint(path, tensors: dict, meta: dict, trained: dict, iterations: int) -> tuple[int, list]:
+    "The (iteration, history) of a loaded checkpoint, after checking them and every trained tensor against the run; a one-line CrceError if any does not fit."
+    def bad(why): return CrceError(f"checkpoint {path} {why}; delete it, or start again with resume=False (--no-resume)")
+    for k in ('iteration', 'fingerprint', 'config_hash', 'history'):
+        if not isinstance(meta.get(k), str): raise bad(f"has no {k} in its metadata")
+    if not re.fullmatch(r'[0-9]{1,12}', meta['iteration']) or int(meta['iteration']) < 1:
+        raise bad(f"records iteration {meta['iteration'][:40]!r}, not a positive whole number")
+    it = int(meta['iteration'])
+    try: history = json.loads(meta['history'])
+    except (ValueError, RecursionError): raise bad("has an unreadable loss history") from None
+    if not isinstance(history, list) or len(history) != it or any(not isinstance(h, dict) or h.get('it') != i for i, h in enumerate(history)):
+        raise bad(f"records iteration {it} but not the history of iterations 0..{it - 1}")
+    if it > iterations:
+        raise CrceError(f"checkpoint {path} is at iteration {it}, past this run's {iterations} iterations; "
+                        f"give at least {it} iterations, or start again with resume=False (--no-resume)")
+    has_opt = False
+    for n, p in trained.items():
+        t = tensors.get(f'param/{n}')
+        if t is None: raise bad(f"lacks the trained parameter {n}")
+        if tuple(t.shape) != tuple(p.shape): raise bad(f"holds {n} with shape {tuple(t.shape)}, the model's is {tuple(p.shape)}")
+        if not t.is_floating_point() or not torch.isfinite(t).all(): raise bad(f"holds {n} with non-float or non-finite values")
+        for k in ('exp_avg', 'exp_avg_sq'):
+            if (s := tensors.get(f'opt/{k}/{n}')) is not None:
+                has_opt = True
+                if tuple(s.shape) != tuple(p.shape): raise bad(f"holds Adam's {k} of {n} with shape {tuple(s.shape)}, not {tuple(p.shape)}")
+    if not has_opt: raise bad("holds no optimizer state")
+    return it, history
 
 # %% ../nbs/12_train.ipynb #151b2936
 def put_params(target, tensors: dict) -> None:
@@ -694,15 +731,19 @@ def sample_xt(run: Run, s: int, g: torch.Generator) -> tuple[torch.Tensor, torch
 
 def _restore(ck, run, method, opt, fingerprint, config_hash) -> tuple[int, list]:
     tensors, meta = load_checkpoint(ck)
-    if meta.get('fingerprint') != fingerprint:
+    if isinstance(meta.get('fingerprint'), str) and meta['fingerprint'] != fingerprint:
         raise CrceError(f"checkpoint {ck} was made from another model (its trained parameters differ from this UNet's); use another out_dir")
-    if meta.get('config_hash') != config_hash:
+    if isinstance(meta.get('config_hash'), str) and meta['config_hash'] != config_hash:
         raise CrceError(f"checkpoint {ck} was made with other settings (method, hyperparameters, concept or seed); use another out_dir")
+    it, history = check_checkpoint(ck, tensors, meta, run.trained, run.cfg.iterations)
     with torch.no_grad():
         for n, p in run.trained.items(): p.copy_(tensors[f'param/{n}'])
     _load_opt(opt, list(run.trained), 'opt/', tensors)
-    method.restore(run, tensors)
-    return int(meta['iteration']), json.loads(meta['history'])
+    try: method.restore(run, tensors)
+    except (KeyError, RuntimeError, IndexError, ValueError) as e:
+        raise CrceError(f"checkpoint {ck} lacks or mis-shapes the state of method {method.name} ({' '.join(str(e).split())[:120]}); "
+                        f"delete it, or start again with resume=False (--no-resume)") from None
+    return it, history
 
 def _start(backbone, cs, cfg, seed, trained, original) -> Run:
     cache: dict[str, torch.Tensor] = {}
@@ -725,45 +766,46 @@ def erase(backbone: Backbone, concept, method: str = 'crce', preset: str = 'pape
     for c in cs: check_lists(c, cfg)
     if cfg.checkpoint_every > 0 and out_dir is None: raise CrceError("checkpoint_every needs out_dir")
     out_dir = Path(out_dir) if out_dir is not None else None
-    label, ident = _run_concept(cs)
-    for p in backbone.unet.parameters(): p.requires_grad_(False)
-    trained = select_params(backbone.unet, cfg.params)
-    original = {n: p.detach().clone() for n, p in trained.items()}
-    fingerprint = model_fingerprint(original)
-    key = run_key(cfg, cs, seed, fingerprint, backbone.image_size)
-    if resume and (man := _finished(out_dir, key)) is not None:   # this very run is done: load it instead of training again
-        from safetensors.torch import load_file
-        params = load_file(str(out_dir/'erasure.safetensors'))
-        put_params(backbone.unet, params)
-        return EraseResult(params, {n: v.cpu() for n, v in original.items()}, man['history'], man, out_dir)
-    with deterministic():   # bit for bit the same run for a fixed seed and thread count
-        cfg_d = asdict(cfg)
-        config_hash = hash_json({k: v for k, v in cfg_d.items() if k not in ('iterations', 'checkpoint_every')} | dict(seed=seed, concept=ident))
-        for p in trained.values(): p.requires_grad_(True)
-        opt = torch.optim.Adam(list(trained.values()), lr=cfg.lr)
-        run = _start(backbone, cs, cfg, seed, trained, original)
-        plugin.setup(run)
-        ck = out_dir/'checkpoint.safetensors' if out_dir is not None else None
-        history, start = [], 0
-        if resume and ck is not None and ck.exists(): start, history = _restore(ck, run, plugin, opt, fingerprint, config_hash)
-        if start == 0: plugin.fit(run)
-        lo, hi = cfg.step_range
-        for it in (bar := tqdm(range(start, cfg.iterations), initial=start, total=cfg.iterations, disable=not progress, desc=f'{method} {label}')):
-            rng = np.random.default_rng([seed, it, 0])
-            s, g = int(rng.integers(lo, hi + 1)), torch.Generator().manual_seed(int(rng.integers(2**62)))
-            run.k = int(np.random.default_rng([seed, it, 1]).integers(len(cs))) if run.multi else 0   # this step's target
-            x_t, t = plugin.xt(run, s, g)
-            terms, extra = plugin.step(run, it, x_t, t, g)
-            if not torch.isfinite(loss := terms['loss']):
-                raise CrceError(f"non-finite loss at iteration {it} (" + ', '.join(f'{k}={float(v):.4g}' for k, v in terms.items()) + "); lower lr or check the model")
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-            rec = dict(it=it, s=s, t=int(t) if t.numel() == 1 else t.tolist(), **(dict(target=run.concept.key) if run.multi else {}), **extra)
-            history.append(rec | {k: float(v.detach()) for k, v in terms.items()})
-            bar.set_postfix({k: f'{float(v.detach()):.4f}' for k, v in terms.items()})
-            if cfg.checkpoint_every > 0 and (it + 1) % cfg.checkpoint_every == 0 and it + 1 < cfg.iterations:
-                save_checkpoint(ck, trained, opt, it + 1, history, fingerprint, config_hash, plugin.checkpoint(run))
-            if callback is not None: callback(it, history[-1])
-        return _finish(run, plugin, method, preset, label, cfg_d, key, config_hash, fingerprint, history, out_dir, ck)
+    with (run_lock(out_dir, 'erase') if out_dir is not None else contextlib.nullcontext()):   # the folder made, checked writable and held
+        label, ident = _run_concept(cs)
+        for p in backbone.unet.parameters(): p.requires_grad_(False)
+        trained = select_params(backbone.unet, cfg.params)
+        original = {n: p.detach().clone() for n, p in trained.items()}
+        fingerprint = model_fingerprint(original)
+        key = run_key(cfg, cs, seed, fingerprint, backbone.image_size)
+        if resume and (man := _finished(out_dir, key)) is not None:   # this very run is done: load it instead of training again
+            from safetensors.torch import load_file
+            params = load_file(str(out_dir/'erasure.safetensors'))
+            put_params(backbone.unet, params)
+            return EraseResult(params, {n: v.cpu() for n, v in original.items()}, man['history'], man, out_dir)
+        with deterministic():   # bit for bit the same run for a fixed seed and thread count
+            cfg_d = asdict(cfg)
+            config_hash = hash_json({k: v for k, v in cfg_d.items() if k not in ('iterations', 'checkpoint_every')} | dict(seed=seed, concept=ident))
+            for p in trained.values(): p.requires_grad_(True)
+            opt = torch.optim.Adam(list(trained.values()), lr=cfg.lr)
+            run = _start(backbone, cs, cfg, seed, trained, original)
+            plugin.setup(run)
+            ck = out_dir/'checkpoint.safetensors' if out_dir is not None else None
+            history, start = [], 0
+            if resume and ck is not None and ck.exists(): start, history = _restore(ck, run, plugin, opt, fingerprint, config_hash)
+            if start == 0: plugin.fit(run)
+            lo, hi = cfg.step_range
+            for it in (bar := tqdm(range(start, cfg.iterations), initial=start, total=cfg.iterations, disable=not progress, desc=f'{method} {label}')):
+                rng = np.random.default_rng([seed, it, 0])
+                s, g = int(rng.integers(lo, hi + 1)), torch.Generator().manual_seed(int(rng.integers(2**62)))
+                run.k = int(np.random.default_rng([seed, it, 1]).integers(len(cs))) if run.multi else 0   # this step's target
+                x_t, t = plugin.xt(run, s, g)
+                terms, extra = plugin.step(run, it, x_t, t, g)
+                if not torch.isfinite(loss := terms['loss']):
+                    raise CrceError(f"non-finite loss at iteration {it} (" + ', '.join(f'{k}={float(v):.4g}' for k, v in terms.items()) + "); lower lr or check the model")
+                opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+                rec = dict(it=it, s=s, t=int(t) if t.numel() == 1 else t.tolist(), **(dict(target=run.concept.key) if run.multi else {}), **extra)
+                history.append(rec | {k: float(v.detach()) for k, v in terms.items()})
+                bar.set_postfix({k: f'{float(v.detach()):.4f}' for k, v in terms.items()})
+                if cfg.checkpoint_every > 0 and (it + 1) % cfg.checkpoint_every == 0 and it + 1 < cfg.iterations:
+                    save_checkpoint(ck, trained, opt, it + 1, history, fingerprint, config_hash, plugin.checkpoint(run))
+                if callback is not None: callback(it, history[-1])
+            return _finish(run, plugin, method, preset, label, cfg_d, key, config_hash, fingerprint, history, out_dir, ck)
 
 def _finish(run, plugin, method, preset, label, cfg_d, key, config_hash, fingerprint, history, out_dir, ck) -> EraseResult:
     for p in run.trained.values(): p.requires_grad_(False); p.grad = None
@@ -812,20 +854,26 @@ def export_lora(erasure, original, out_dir: str | os.PathLike, rank: int | None 
     return errors
 
 # %% ../nbs/12_train.ipynb #e67c0eb7
-def _parse_value(v: str):
-    for f in (int, float):
-        try: return f(v)
-        except ValueError: pass
-    if v.lower() in ('true', 'false'): return v.lower() == 'true'
-    if ',' in v: return tuple(_parse_value(x) for x in v.split(','))
-    return v
+def _parse_field(key: str, text: str):
+    "Command-line `text` read as the `EraseConfig` field `key` takes it (number, true/false, two integers, a list, a text)."
+    kind = _field_types()[key]
+    if kind in _NUMBERS: return parse_checked(f"setting {key}", text, _NUMBERS[kind], *_RANGES.get(key, ()))
+    if key == 'step_range':
+        parts = text.split(',')
+        if len(parts) != 2: raise CrceError(f"setting step_range takes two integers, e.g. 1,48, got {text[:60]!r}")
+        return tuple(parse_checked('setting step_range', x, int, 1) for x in parts)
+    if key == 'noise_roles': return tuple(x.strip() for x in text.split(',') if x.strip())
+    if key == 'ap_vocab' and ',' in text: return [x.strip() for x in text.split(',') if x.strip()]
+    return text
 
 def parse_settings(pairs: Sequence[str] | None) -> dict:
-    "`--set KEY=VALUE` arguments as a dict of typed values (int, float, bool, comma-separated tuple or string)."
-    out = {}
+    "`--set KEY=VALUE` arguments as a dict, each value read as its `EraseConfig` field's type; an unknown key or a bad value is a one-line error."
+    out, names = {}, set(_field_types()) - {'method', 'preset'}
     for kv in pairs or []:
-        if '=' not in kv: raise CrceError(f"--set expects key=value, got {kv!r}")
-        k, v = kv.split('=', 1); out[k.strip()] = _parse_value(v.strip())
+        if '=' not in kv: raise CrceError(f"--set expects key=value, got {kv[:60]!r}")
+        k, v = (x.strip() for x in kv.split('=', 1))
+        if k not in names: raise CrceError(f"unknown setting(s) {k[:60]}; valid: {', '.join(sorted(names))}")
+        out[k] = _parse_field(k, v)
     return out
 
 def backbone_from_arg(model: str, device: str | None = None, resolution: int | None = None):
