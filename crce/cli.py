@@ -73,6 +73,15 @@ def _outputs(args) -> list[tuple[Path, str, bool]]:
     if cmd == 'reproduce' and getattr(args, 'report', None): res.append((Path(args.report), 'dir', False))
     return res
 
+def _lock_name(args, path: Path, kind: str) -> dict:
+    "The lock file of an output: `.NAME.lock` beside a file; in a folder the default one, except for `reproduce --concepts LIST`, whose processes share a folder by design (one lock per concept list, so a second process on the same list is refused)."
+    if kind != 'dir': return dict(name=f'.{path.name}.lock')
+    if args.command == 'reproduce' and getattr(args, 'concepts', None):
+        import hashlib
+        key = ','.join(sorted(c.strip() for c in str(args.concepts).split(',')))
+        return dict(name=f'.crce-lock-{hashlib.sha256(key.encode()).hexdigest()[:12]}')
+    return {}
+
 @contextlib.contextmanager
 def preflight(args):
     "Create, check and lock the command's outputs (`_outputs`) for the block; if the block fails, remove the folders made here that are still empty."
@@ -85,7 +94,7 @@ def preflight(args):
                 if getattr(args, 'dry_run', False): writable_dir(folder, create=False); continue
                 created += [a for a in [folder, *folder.parents] if not a.exists()]
                 writable_dir(folder)
-                if lock: stack.enter_context(run_lock(folder, args.command, **({} if kind == 'dir' else dict(name=f'.{path.name}.lock'))))
+                if lock: stack.enter_context(run_lock(folder, args.command, **_lock_name(args, path, kind)))
             yield
             ok = True
     finally:
