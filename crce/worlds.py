@@ -76,8 +76,8 @@ register_world(World('mini', MINI_LABEL, 'crce.miniworld.model:load_miniworld', 
                      sampling=dict(num_inference_steps=20, guidance_scale=2.5), images_per_prompt=1, grid=(1, 3, 5)))
 MINI2_LABEL = 'mini world 2 (MiniLM + 32x32 UNet, not Stable Diffusion)'
 register_world(World('mini2', MINI2_LABEL, 'crce.miniworld.model2:load_miniworld2', dataset='crce.miniworld.data2:load_corefconcept2',
-                     judge='mini2', erase=dict(iterations=40, lr=1e-3, ddim_steps=20, step_range=(1, 19)),
-                     sampling=dict(num_inference_steps=20, guidance_scale=3.0), images_per_prompt=8, grid=(1, 3, 5, 10)))
+                     judge='mini2', erase=dict(iterations=20, lr=5e-4, ddim_steps=20, step_range=(1, 19)),
+                     sampling=dict(num_inference_steps=10, guidance_scale=3.0), images_per_prompt=8, grid=(1, 3, 5, 10)))
 register_world(World('tiny', 'tiny random model (tests only, not a real model)', 'crce.backbone:tiny_backbone', judge='test-hash'))
 
 # %% ../nbs/05_worlds.ipynb #2ba644b1

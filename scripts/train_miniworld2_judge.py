@@ -1,9 +1,9 @@
 """Train the mini world 2 judge (MiniJudge2) from renderings of the training artwork sets and write the shipped files.
 
-    OMP_NUM_THREADS=1 python scripts/train_miniworld2_judge.py [--out crce/assets/miniworld2] [--steps 2000] [--seed 0]
+    OMP_NUM_THREADS=1 python scripts/train_miniworld2_judge.py [--out crce/assets/miniworld2] [--steps 4000] [--seed 0]
 
 Writes judge2.safetensors (weights) and judge2.json (configuration, seed, manifest hash, classes, library versions) into
---out (default: the shipped folder, crce/assets/miniworld2/, which this overwrites). One CPU thread, 6-9 minutes with the
+--out (default: the shipped folder, crce/assets/miniworld2/, which this overwrites). One CPU thread, about 20 minutes with the
 defaults (nbs/25_miniworld2_judge.ipynb). Prints the judge's accuracy on the held-out artwork set at the end.
 The exit status is 0 on success, 2 when the world's files cannot be read.
 """

@@ -183,7 +183,7 @@ TINY_UNET2 = dict(UNET2_CONFIG, block_out_channels=(16, 16, 32), norm_num_groups
 
 # %% ../../nbs/24_miniworld2_model.ipynb #30cf2050
 MINIWORLD2_NAME = 'mini world 2 (MiniLM + 32x32 UNet on 2x2 pixel blocks, not Stable Diffusion)'
-SAMPLING2 = dict(num_inference_steps=20, guidance_scale=3.0)
+SAMPLING2 = dict(num_inference_steps=10, guidance_scale=3.0)   # chosen on the development targets (scripts/miniworld2_regime.py)
 
 def export_miniworld2(run_dir: str | Path, dest: str | Path | None = None, note: str = '') -> Path:
     "Copy the EMA weights of a training run (float16) with configs and run record into `dest` (`crce/assets/miniworld2/model` by default)."
