@@ -35,7 +35,7 @@ def main(argv=None) -> int:
     env1 = dict(os.environ, CRCE_THREADS='1', OMP_NUM_THREADS='1')
     crce = ['crce']
     erase_s = timed(crce + ['erase', '--model', a.model, '--concepts', a.concept, '--method', a.method, '--out', str(out/'erase')], env1)
-    eval_s = timed(crce + ['evaluate', '--model', a.model, '--concepts', a.concept, '--erasure', str(out/'erase'), '--out', str(out/'eval')], env1)
+    eval_s = timed(crce + ['evaluate', '--model', a.model, '--concepts', a.concept, '--erasure', str(out/'erase'), '--method', a.method, '--out', str(out/'eval')], env1)
     orig_s = timed(crce + ['evaluate', '--model', a.model, '--concepts', a.concept, '--out', str(out/'orig')], env1)
     per = erase_s + eval_s
     table1_h = (24*3*(a.table1_methods*per + orig_s))/2/3600        # two processes (--concepts shards); the original model is evaluated per concept and seed (each seed its own noise)
