@@ -68,9 +68,9 @@ def item3(fig: Path, name: str):
     ch = _json(fig/'regime'/'chosen.json', 'python scripts/miniworld2_regime.py')
     reg = _csv(fig/'regime'/'regime.csv', 'python scripts/miniworld2_regime.py')
     from crce.worlds import resolve_world
-    w = resolve_world('mini2').erase
-    same = all(w.get(k) == (tuple(v) if isinstance(v, list) else v) for k, v in ch['chosen'].items())
-    same &= all(resolve_world('mini2').sampling.get(k) == v for k, v in ch.get('sampling', {}).items())
+    world = resolve_world('mini2')
+    same = all(world.erase.get(k) == (tuple(v) if isinstance(v, list) else v) for k, v in ch['chosen'].items())
+    same &= all(world.sampling.get(k) == v for k, v in ch.get('sampling', {}).items())
     row = reg[reg.candidate == f"it{ch['chosen']['iterations']}_lr{ch['chosen']['lr']:g}"]
     out = [(f"[3] erase settings chosen on the development targets: {ch['chosen']}, sampling {ch.get('sampling')}, by the rule '{ch['rule']}'"
             f"{' (FLAGGED: no candidate erased)' if ch['flagged_no_candidate_erases'] else ''}; the world's defaults are these settings: "

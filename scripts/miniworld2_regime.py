@@ -47,11 +47,11 @@ def main(argv=None) -> int:
     dev = assets_dir()/'corefconcept-dev.json'
     seeds = [int(s) for s in a.seeds.split(',')]
     rep = Path(a.report); rep.mkdir(parents=True, exist_ok=True)
-    srows = []
+    srows, orig_at = [], {}
     def original(gs, steps):
         r = reproduce('table1', model='mini2', dataset=str(dev), seeds=seeds, methods=['original'], out_dir=Path(a.out)/f'sampling_g{gs:g}_s{steps}',
                       images_per_prompt=a.images_per_prompt, sampling=dict(guidance_scale=gs, num_inference_steps=steps), progress=True)
-        o = r['metrics_all'].set_index('method').loc['original']
+        o = orig_at[gs, steps] = r['metrics_all'].set_index('method').loc['original']
         row = dict(guidance_scale=gs, num_inference_steps=steps, **{k: round(float(o[k]), 2) for k in ('AccU', 'AccC_train', 'AccC_test', 'AccR_train', 'AccR_test')})
         row['score'] = round((row['AccU'] + row['AccC_test'] + row['AccR_test'])/3, 2)
         print(f"guidance {gs:g}, {steps} steps: original AccU {o.AccU:.1f}, AccC test {o.AccC_test:.1f}, AccR test {o.AccR_test:.1f}", flush=True)
@@ -62,13 +62,12 @@ def main(argv=None) -> int:
     steps = 10 if fewer['score'] >= best['score'] - FEWER_STEPS_LOSS else 20
     with atomic_path(rep/'sampling.csv') as tmp: pd.DataFrame(srows).to_csv(tmp, index=False)
     sampling = dict(num_inference_steps=steps, guidance_scale=guidance)
-    rows, chosen, orig = [], None, None
-    for i, c in enumerate(CANDIDATES):   # the original model is evaluated once, with the first candidate
-        r = reproduce('table1', model='mini2', dataset=str(dev), seeds=seeds,
-                      methods=['original', 'esd-x'] if i == 0 else ['esd-x'], out_dir=Path(a.out)/f'g{guidance:g}_s{steps}_{name_of(c)}',
+    orig = orig_at[guidance, steps]   # the original model under the chosen sampling: already evaluated above (same images, same judge)
+    rows, chosen = [], None
+    for c in CANDIDATES:
+        r = reproduce('table1', model='mini2', dataset=str(dev), seeds=seeds, methods=['esd-x'], out_dir=Path(a.out)/f'g{guidance:g}_s{steps}_{name_of(c)}',
                       images_per_prompt=a.images_per_prompt, erase_overrides={**FIXED, **c}, sampling=sampling, progress=True)
         m = r['metrics_all'].set_index('method')
-        if orig is None: orig = m.loc['original']
         row = dict(candidate=name_of(c), **c, n_concepts=int(m.loc['esd-x', 'n_concepts']))
         for meth, mm in (('original', orig), ('esd-x', m.loc['esd-x'])):
             for k in ('AccU', 'AccC_train', 'AccC_test', 'AccR_train', 'AccR_test'):
