@@ -76,10 +76,9 @@ def _outputs(args) -> list[tuple[Path, str, bool]]:
 def _lock_name(args, path: Path, kind: str) -> dict:
     "The lock file of an output: `.NAME.lock` beside a file; in a folder the default one, except for `reproduce --concepts LIST`, whose processes share a folder by design (one lock per concept list, so a second process on the same list is refused)."
     if kind != 'dir': return dict(name=f'.{path.name}.lock')
-    if args.command == 'reproduce' and getattr(args, 'concepts', None):
-        import hashlib
-        key = ','.join(sorted(c.strip() for c in str(args.concepts).split(',')))
-        return dict(name=f'.crce-lock-{hashlib.sha256(key.encode()).hexdigest()[:12]}')
+    if args.command == 'reproduce':
+        from crce.reproduce import reproduce_lock
+        return dict(name=reproduce_lock(getattr(args, 'concepts', None)))   # the same lock the Python call takes
     return {}
 
 @contextlib.contextmanager

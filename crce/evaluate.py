@@ -4,13 +4,13 @@
 
 # %% ../nbs/30_evaluate.ipynb #81144e67
 from __future__ import annotations
-import hashlib, json, re, textwrap, warnings
+import contextlib, hashlib, json, re, textwrap, warnings
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 import numpy as np
 import pandas as pd
 import torch
-from .core import CrceError, atomic_path, dump_json, asset_path, write_run_record
+from .core import CrceError, atomic_path, dump_json, asset_path, write_run_record, checked, run_lock
 from .data import Concept, CorefConcept
 from .judges import Judge, judge_verdicts, to_uint8, HashJudge, make_judge
 
@@ -192,37 +192,43 @@ def evaluate(backbone, judge: Judge, concepts, images_per_prompt: int = 4, seed:
     "Generate `images_per_prompt` images per prompt of each concept's groups with `backbone` (each from its own noise seed, see `plan_jobs`), judge them; tidy results (resumable with `out_dir`)."
     from tqdm.auto import tqdm
     if not isinstance(judge, Judge): raise CrceError(f"{judge!r} is not a judge (needs a name and a call (images, concept) -> verdicts)")
+    images_per_prompt, seed = checked('images_per_prompt', images_per_prompt, int, 1), checked('seed', seed, int, 0)
+    batch_size, judge_batch_size = checked('batch_size', batch_size, int, 1), checked('judge_batch_size', judge_batch_size, int, 1)
+    if num_inference_steps is not None: num_inference_steps = checked('num_inference_steps', num_inference_steps, int, 1)
+    if guidance_scale is not None: guidance_scale = checked('guidance_scale', guidance_scale, float, 0)
     concepts = as_concepts(concepts)
     jobs = plan_jobs(eval_prompts(concepts, template, coref_ask, groups, erased), images_per_prompt, seed, method, noise)
     jobs['judge'] = judge.name
     kw = _gen_kwargs(num_inference_steps, guidance_scale, gen_kwargs)
     gen = generate_fn or _default_generate
+    sharded = state is not None and getattr(state, 'num_processes', 1) > 1   # the processes of a sharded run share out_dir by design
     if out_dir is None:
-        if state is not None and getattr(state, 'num_processes', 1) > 1: raise CrceError("sharded evaluation needs an out_dir")
+        if sharded: raise CrceError("sharded evaluation needs an out_dir")
         def load(b):   # generate in memory, quantised to 8 bits like a saved PNG
             ims = [gen(backbone, b.prompt.tolist()[j:j + batch_size], [int(s) for s in b.seed.tolist()[j:j + batch_size]], **kw)
                    for j in range(0, len(b), batch_size)]
             return to_uint8(torch.cat(ims)).float() / 255
         return _judge_jobs(jobs, judge, None, load, judge_batch_size, progress, None).assign(path=None).pipe(tidy_results)
     out_dir = Path(out_dir)
-    if state is None or state.is_main_process:
-        check_generation_settings(out_dir, method, {'backbone': getattr(backbone, 'name', type(backbone).__name__), 'fingerprint': fingerprint,
-                                                    'resolution': getattr(backbone, 'image_size', None),
-                                                    **{k: v for k, v in kw.items() if isinstance(v, (int, float, str, bool))},
-                                                    **({'noise': noise} if noise != 'shared' else {})})   # folders made before independent noise have no entry
-    if state is not None: state.wait_for_everyone()
-    generate_images(backbone, jobs, out_dir, gen, batch_size, state, progress, **kw)
-    if state is not None:
-        state.wait_for_everyone()
-        if not state.is_main_process: return None
-    rp = results_path(out_dir, method, judge.name)
-    done = tidy_results(pd.read_parquet(rp)) if rp.exists() else None
-    write_run_record(out_dir, dict(method=method, judge=judge.name, images_per_prompt=images_per_prompt, template=template,
-                                   coref_ask=coref_ask, groups=list(groups), noise=noise, concepts=[c.key for c in concepts],
-                                   backbone=getattr(backbone, 'name', None), generation=kw), seed=seed,
-                     name=f'run-{slug(method)}__{slug(judge.name)}.json')
-    return _judge_jobs(jobs, judge, done, lambda b: load_images([out_dir/p for p in b.path]), judge_batch_size, progress,
-                       lambda df: write_parquet(df, rp))
+    with (contextlib.nullcontext() if sharded else run_lock(out_dir, 'evaluate')):   # a second process on the folder is refused
+        if state is None or state.is_main_process:
+            check_generation_settings(out_dir, method, {'backbone': getattr(backbone, 'name', type(backbone).__name__), 'fingerprint': fingerprint,
+                                                        'resolution': getattr(backbone, 'image_size', None),
+                                                        **{k: v for k, v in kw.items() if isinstance(v, (int, float, str, bool))},
+                                                        **({'noise': noise} if noise != 'shared' else {})})   # folders made before independent noise have no entry
+        if state is not None: state.wait_for_everyone()
+        generate_images(backbone, jobs, out_dir, gen, batch_size, state, progress, **kw)
+        if state is not None:
+            state.wait_for_everyone()
+            if not state.is_main_process: return None
+        rp = results_path(out_dir, method, judge.name)
+        done = tidy_results(pd.read_parquet(rp)) if rp.exists() else None
+        write_run_record(out_dir, dict(method=method, judge=judge.name, images_per_prompt=images_per_prompt, template=template,
+                                       coref_ask=coref_ask, groups=list(groups), noise=noise, concepts=[c.key for c in concepts],
+                                       backbone=getattr(backbone, 'name', None), generation=kw), seed=seed,
+                         name=f'run-{slug(method)}__{slug(judge.name)}.json')
+        return _judge_jobs(jobs, judge, done, lambda b: load_images([out_dir/p for p in b.path]), judge_batch_size, progress,
+                           lambda df: write_parquet(df, rp))
 
 def _rowkeys(df: pd.DataFrame) -> pd.Index:
     return pd.Index(df[_KEY].astype(str).agg('\x1f'.join, axis=1))

@@ -23,9 +23,9 @@ __all__ = ['log', 'PROMPT_VERSION', 'CATEGORY_NAMES', 'SYSTEM_TEMPLATE', 'USER_T
            'MAX_REPLY_BYTES', 'STRUCTURED_MODES', 'SMOLLM2_MODEL', 'system_prompt', 'build_messages', 'response_schema',
            'parse_answer', 'sense_problems', 'Sense', 'answer_senses', 'topup_schema', 'parse_topup', 'TopUp',
            'GuardedTransport', 'make_client', 'public_url', 'response_format', 'LLMUnavailable', 'LLMRejected', 'Reply',
-           'feedback_for', 'Generation', 'retry_after', 'CorefGenerator', 'scrub', 'Conversation', 'cache_key',
-           'cache_file', 'as_concepts', 'BatchResult', 'cache_problem', 'generate_batch', 'to_corefconcept',
-           'read_concepts', 'cli_register', 'smollm2_gguf', 'free_port', 'llama_server']
+           'feedback_for', 'Generation', 'compact_history', 'expand_history', 'retry_after', 'CorefGenerator', 'scrub',
+           'Conversation', 'cache_key', 'cache_file', 'as_concepts', 'BatchResult', 'cache_problem', 'generate_batch',
+           'to_corefconcept', 'read_concepts', 'cli_register', 'smollm2_gguf', 'free_port', 'llama_server']
 
 # %% ../nbs/04_llm.ipynb #219601e5
 log = logging.getLogger(__name__)
@@ -397,11 +397,35 @@ class Generation:
     def ok(self) -> bool: return bool(self.entries) and not self.failures
     @property
     def rounds(self) -> int: return len(self.raw)
-    def to_dict(self) -> dict: return dataclasses.asdict(self)
+    def to_dict(self) -> dict:
+        "A JSON-ready dict in which each raw answer is stored once (`history` refers to `raw`, see `compact_history`)."
+        return {**dataclasses.asdict(self), 'history': compact_history(self.history, self.raw)}
     @classmethod
     def from_dict(cls, d: dict) -> 'Generation':
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+        kw = {k: v for k, v in d.items() if k in names}
+        if isinstance(kw.get('history'), list): kw['history'] = expand_history(kw['history'], kw.get('raw') or [])
+        return cls(**kw)
+
+def compact_history(history: list[dict], raw: list[str | None]) -> list[dict]:
+    "`history` with the i-th assistant message replaced by `{'role': 'assistant', 'raw': i}` where its text is `raw[i]`, so a stored answer is not written twice."
+    out, i = [], 0
+    for m in history:
+        if m.get('role') == 'assistant':
+            out.append({'role': 'assistant', 'raw': i} if i < len(raw) and raw[i] is not None and m.get('content') == raw[i] else dict(m))
+            i += 1
+        else: out.append(dict(m))
+    return out
+
+def expand_history(history: list[dict], raw: list[str | None]) -> list[dict]:
+    "The inverse of `compact_history`; a reference to a missing answer is a ValueError (an unreadable file)."
+    def one(m):
+        if not (isinstance(m, dict) and 'raw' in m): return m
+        i = m['raw']
+        if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(raw) or not isinstance(raw[i], str):
+            raise ValueError(f"the history refers to raw answer {str(i)[:20]}, which is not there")
+        return {'role': 'assistant', 'content': raw[i]}
+    return [one(m) for m in history]
 
 # %% ../nbs/04_llm.ipynb #fedad516
 class _BadResponse(Exception):
@@ -743,7 +767,7 @@ def to_corefconcept(generations: Iterable[Generation], n_train: int = 10, seed: 
     concepts, seen, history, failures = [], set(), {}, []
     for g in gens:
         history[g.target] = {'category': g.category, 'model': g.model, 'prompt_version': g.prompt_version, 'date': g.date,
-                             'structured': g.structured, 'rounds': g.rounds, 'raw': g.raw, 'history': g.history, 'topups': g.topups}
+                             'structured': g.structured, 'rounds': g.rounds, 'raw': g.raw, 'history': compact_history(g.history, g.raw), 'topups': g.topups}
         failures += [dict(f, target=g.target) for f in g.failures]
         for e in g.entries:
             if e['key'] in seen: failures.append({'target': g.target, 'key': e['key'], 'problems': ['key generated twice (kept the first)']}); continue

@@ -4,20 +4,20 @@
 
 # %% ../nbs/32_reproduce.ipynb #9fb80f9d
 from __future__ import annotations
-import json, shutil, time
+import contextlib, hashlib, json, shutil, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 import numpy as np
 import pandas as pd
-from .core import CrceError, atomic_path, atomic_write, dump_json, write_run_record
+from .core import CrceError, atomic_path, atomic_write, dump_json, write_run_record, checked, run_lock, LOCK_NAME
 from .evaluate import slug
 from .train import concepts_label
 
 # %% auto #0
 __all__ = ['TABLE1_METHODS', 'TABLE6_METHODS', 'DEFAULT_MN', 'TABLE6_PAPER_NAMES', 'TABLES', 'SEED_STRIDE', 'RunSpec',
            'table_runs', 'scale_settings', 'run_dir', 'plan_runs', 'run_one', 'collect', 'seed_table',
-           'balanced_figure', 'report', 'reproduce', 'cli_register']
+           'balanced_figure', 'report', 'reproduce_lock', 'reproduce', 'cli_register']
 
 # %% ../nbs/32_reproduce.ipynb #06a41280
 @dataclass(frozen=True)
@@ -251,6 +251,12 @@ def report(results: pd.DataFrame, table: str, runs: Sequence[RunSpec], out_dir, 
 def _fixed_settings(table_settings: dict) -> dict:
     return {k: table_settings[k] for k in ('model', 'resolution', 'preset', 'erase', 'sampling', 'images_per_prompt', 'judge', 'template', 'noise')}
 
+def reproduce_lock(concepts=None) -> str:
+    "The name of the lock file a `reproduce` call holds in its output folder: the folder's own lock, or with concepts named, one lock per concept list (processes on disjoint lists share a folder by design)."
+    if not concepts: return LOCK_NAME
+    keys = str(concepts).split(',') if isinstance(concepts, str) else [str(getattr(c, 'key', c)) for c in concepts]
+    return f".crce-lock-{hashlib.sha256(','.join(sorted(k.strip() for k in keys)).encode()).hexdigest()[:12]}"
+
 def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, category: str | None = None, seeds: Sequence[int] = (0,),
               out_dir='runs/reproduce', methods: Sequence[str] | None = None, grid: Sequence[int] | None = None,
               images_per_prompt: int | None = None, judge: str | None = None, judge_model: str | None = None,
@@ -268,14 +274,13 @@ def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, categor
     if erase_overrides: s['erase'] = {**s['erase'], **{k: v for k, v in erase_overrides.items() if v is not None}}
     s['user_erase'] = {k for k, v in (erase_overrides or {}).items() if v is not None}   # not part of the recorded settings
     if sampling: s['sampling'] = {**s['sampling'], **{k: v for k, v in sampling.items() if v is not None}}
-    if images_per_prompt is not None:
-        if int(images_per_prompt) < 1: raise CrceError(f"images per prompt must be >= 1, got {images_per_prompt}")
-        s['images_per_prompt'] = int(images_per_prompt)
+    if images_per_prompt is not None: s['images_per_prompt'] = checked('images_per_prompt', images_per_prompt, int, 1)
     s['judge'] = judge or s['judge']
     check_resolution(resolution)
     s.update(model=model, template=template, resolution=None if resolution is None else int(resolution), noise='independent')   # every image its own noise (crce.evaluate.image_seed)
-    seeds = [int(x) for x in seeds]
-    if not seeds or min(seeds) < 0: raise CrceError(f"seeds must be non-negative integers, got {seeds}")
+    seeds = [checked('seeds', x, int, 0) for x in seeds]
+    if not seeds: raise CrceError("seeds: give at least one seed")
+    if grid is not None: grid = [checked('grid', x, int, 0) for x in grid]
     if table == 'table7' and grid is None: grid = world.grid
     runs = table_runs(table, methods, grid)
     from crce.train import method_config
@@ -289,48 +294,49 @@ def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, categor
     if together and len(cs) < 2: raise CrceError("erasing concepts together needs at least two concepts")
     plan = plan_runs(runs, cs, seeds, out, s['images_per_prompt'], together)
     if dry_run: return dict(plan=plan, settings=s)
-    rec = out/'reproduce.json'
-    fixed = _fixed_settings(s) | (dict(together=True) if together else {})
-    if rec.exists():
-        old = json.loads(rec.read_text())
-        if json.loads(json.dumps(fixed)) != old.get('settings'):
-            raise CrceError(f"{out} holds runs made with other settings ({rec}); use another --out")
-    state = None
-    if shard:
-        from crce.evaluate import shard_state
-        state = shard_state()
-        if device is None: device = str(state.device)
-    if state is None or state.is_main_process: dump_json(dict(settings=fixed), rec)
-    from crce.judges import make_judge
-    from crce.evaluate import shard
-    cands = list(dict.fromkeys([c.key for c in cs] + [it.text for c in cs for it in c.retains('all')]))
-    jd = make_judge(s['judge'], judge_model, base_url, device, candidates=cands if s['judge'] == 'clip' else None)   # before the model: missing judge weights stop here
-    backbone = world.load(device, s['resolution'])
-    units = _units(cs, together)
-    mine = shard([concepts_label(u) for u in units], state)
-    todo = [(sd, u, r) for sd in seeds for u in units if concepts_label(u) in mine for r in runs]
-    for sd, u, r in tqdm(todo, disable=not progress, desc=f'{table} runs'):
-        run_one(backbone, jd, u if together else u[0], r, sd, out, s, template, progress=progress)
-    if state is not None:
-        state.wait_for_everyone()
-        if not state.is_main_process: return None
-    plan = plan_runs(runs, cs, seeds, out, s['images_per_prompt'], together)
-    results = collect(plan, runs)
-    label = world.label if world.name != world.model_id else f"{getattr(backbone, 'name', model)}"
-    from crce.evaluate import write_parquet
-    (out/'tables').mkdir(parents=True, exist_ok=True)
-    write_parquet(results, out/'tables'/f'{name or table}_results.parquet')   # every image's verdict and raw answer, for re-analysis
-    rep = report(results, table, runs, out/'tables', label, paper=paper, name=name, images_root=out,
-                 grid_concept='dog' if 'dog' in set(results.concept) else None)
-    record = dict(config=dict(table=table, runs=[r.label for r in runs], concepts=[c.key for c in cs], **fixed), seed=seeds,
-                  data_hash=ds.hash, seconds=round(time.time() - t0, 1), n_images=len(results))
-    write_run_record(out, name=f'run-{table}.json', **record)
-    if report_dir is not None:   # the same files, copied, with the run record beside them
-        rd = Path(report_dir); rd.mkdir(parents=True, exist_ok=True)
-        for f in rep['files']:
-            with atomic_path(rd/f.name) as tmp: shutil.copyfile(f, tmp)
-        write_run_record(rd, name=f'{name or table}.run.json', runs_dir=str(out), **record)
-    return dict(results=results, plan=plan, out_dir=out, seconds=time.time() - t0, **rep)
+    with (contextlib.nullcontext() if shard else run_lock(out, 'reproduce', name=reproduce_lock(concepts))):   # a second process on the same concepts is refused
+        rec = out/'reproduce.json'
+        fixed = _fixed_settings(s) | (dict(together=True) if together else {})
+        if rec.exists():
+            old = json.loads(rec.read_text())
+            if json.loads(json.dumps(fixed)) != old.get('settings'):
+                raise CrceError(f"{out} holds runs made with other settings ({rec}); use another --out")
+        state = None
+        if shard:
+            from crce.evaluate import shard_state
+            state = shard_state()
+            if device is None: device = str(state.device)
+        if state is None or state.is_main_process: dump_json(dict(settings=fixed), rec)
+        from crce.judges import make_judge
+        from crce.evaluate import shard
+        cands = list(dict.fromkeys([c.key for c in cs] + [it.text for c in cs for it in c.retains('all')]))
+        jd = make_judge(s['judge'], judge_model, base_url, device, candidates=cands if s['judge'] == 'clip' else None)   # before the model: missing judge weights stop here
+        backbone = world.load(device, s['resolution'])
+        units = _units(cs, together)
+        mine = shard([concepts_label(u) for u in units], state)
+        todo = [(sd, u, r) for sd in seeds for u in units if concepts_label(u) in mine for r in runs]
+        for sd, u, r in tqdm(todo, disable=not progress, desc=f'{table} runs'):
+            run_one(backbone, jd, u if together else u[0], r, sd, out, s, template, progress=progress)
+        if state is not None:
+            state.wait_for_everyone()
+            if not state.is_main_process: return None
+        plan = plan_runs(runs, cs, seeds, out, s['images_per_prompt'], together)
+        results = collect(plan, runs)
+        label = world.label if world.name != world.model_id else f"{getattr(backbone, 'name', model)}"
+        from crce.evaluate import write_parquet
+        (out/'tables').mkdir(parents=True, exist_ok=True)
+        write_parquet(results, out/'tables'/f'{name or table}_results.parquet')   # every image's verdict and raw answer, for re-analysis
+        rep = report(results, table, runs, out/'tables', label, paper=paper, name=name, images_root=out,
+                     grid_concept='dog' if 'dog' in set(results.concept) else None)
+        record = dict(config=dict(table=table, runs=[r.label for r in runs], concepts=[c.key for c in cs], **fixed), seed=seeds,
+                      data_hash=ds.hash, seconds=round(time.time() - t0, 1), n_images=len(results))
+        write_run_record(out, name=f'run-{table}.json', **record)
+        if report_dir is not None:   # the same files, copied, with the run record beside them
+            rd = Path(report_dir); rd.mkdir(parents=True, exist_ok=True)
+            for f in rep['files']:
+                with atomic_path(rd/f.name) as tmp: shutil.copyfile(f, tmp)
+            write_run_record(rd, name=f'{name or table}.run.json', runs_dir=str(out), **record)
+        return dict(results=results, plan=plan, out_dir=out, seconds=time.time() - t0, **rep)
 
 # %% ../nbs/32_reproduce.ipynb #9b5b3a55
 def _ints(s: str) -> list[int]:

@@ -125,14 +125,16 @@ def concept_args(args, required: bool = False) -> tuple[list[str] | None, str | 
     "(concept keys, dataset path) from --concepts/--dataset, accepting the deprecated spellings."
     import os
     keys, dataset = getattr(args, 'concepts', None), getattr(args, 'dataset', None)
-    if keys and dataset is None and (os.path.exists(keys) or keys.endswith('.json')):
-        deprecated('--concepts FILE', '--dataset FILE'); keys, dataset = None, keys
+    from_path = bool(keys and dataset is None and (os.path.exists(keys) or keys.endswith('.json')))
+    if from_path: deprecated('--concepts FILE', '--dataset FILE'); keys, dataset = None, keys
     if getattr(args, 'concept', None):
         deprecated('--concept KEY', '--concepts KEY')
         if keys: raise CrceError("give the concepts once: --concepts a,b (not also --concept)")
         keys = args.concept
     out = [k.strip() for k in keys.split(',') if k.strip()] if keys else None
-    if required and not out: raise CrceError("--concepts needs at least one concept key, e.g. --concepts dog")
+    if required and not out:
+        if from_path: raise CrceError(f"{dataset} is a dataset, not concept keys: give --dataset {dataset} and the concepts to use, e.g. --concepts dog")
+        raise CrceError("--concepts needs at least one concept key, e.g. --concepts dog")
     return out, dataset
 
 def check_resolution(resolution) -> None:

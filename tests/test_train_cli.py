@@ -51,6 +51,24 @@ def test_erase_concepts_file_and_official_preset(model_dir, tmp_path):
     assert man['config']['params'] == 'xattn-qk' and man['config']['coref_anchor'] == 'per-coref'
     assert all('to_q' in n or 'to_k' in n for n in man['trained_params'])
 
+def test_erase_release_folder(tmp_path, capsys):
+    "The authors' release layout (a folder of per-category JSON files) is taken by --dataset, as by every command; given as --concepts it is a one-line hint."
+    from crce.cli import main
+    from crce.data import Concept, CorefConcept, to_release
+    c = Concept.from_lists('kettle', 'object', corefs=[('teapot', 'High'), ('tea kettle', 'Very High'), ('boiler', 'Low')],
+                           retains=[('mug', 'Normal'), ('cup', 'Low')], n_train=2)
+    rel = tmp_path / 'release'; rel.mkdir()
+    for cat, entries in to_release(CorefConcept([c])).items(): (rel / f'{cat}.json').write_text(json.dumps({cat: entries}))
+    out = tmp_path / 'run'
+    code = main(['erase', '--dataset', str(rel), '--concepts', 'kettle', '--model', 'tiny', '--out', str(out), *FAST])
+    assert code == 0, capsys.readouterr().err
+    assert json.loads((out / 'manifest.json').read_text())['concept'] == 'kettle'
+    capsys.readouterr()
+    code = main(['erase', '--concepts', str(rel), '--model', 'tiny', '--out', str(tmp_path / 'run2'), *FAST])
+    err = capsys.readouterr().err
+    assert code == 2 and f'give --dataset {rel}' in err and not (tmp_path / 'run2').exists()
+    assert len([l for l in err.strip().splitlines() if not l.startswith('crce: warning')]) == 1   # one error line (beside the deprecation warning)
+
 @pytest.mark.parametrize('args,msg', [
     (['--method', 'esd-q'], 'unknown method'),
     (['--M', '99'], 'M=99'),

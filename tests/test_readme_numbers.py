@@ -1,0 +1,93 @@
+"""The figures README.md quotes equal the committed files they come from.
+
+Each check finds a phrase of the README (a regular expression whose groups are the quoted numbers) and recomputes those
+numbers from the file the README names, rounded as the README rounds them. When a table is rerun and its file changes,
+this test fails until the README says what the new file says. A README sentence with numbers and no check here is a gap:
+add one."""
+import json, re
+from pathlib import Path
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / 'README.md').read_text(encoding='utf-8')
+TEXT = ' '.join(README.split())   # sentences wrap across lines: compare on single spaces
+F = ROOT / 'figures'
+
+def md_table(path: Path) -> pd.DataFrame:
+    "The first Markdown table of `path` as strings (header row as columns)."
+    rows = [l for l in path.read_text(encoding='utf-8').splitlines() if l.startswith('|')]
+    cells = [[c.strip() for c in r.strip('|').split('|')] for r in rows]
+    return pd.DataFrame([r for r in cells[2:]], columns=cells[0])
+
+def fmt(x: float, digits: int = 1) -> str:
+    "A number as the README writes it: `digits` decimals."
+    return f'{x:.{digits}f}'
+
+def quoted(pattern: str) -> tuple[str, ...]:
+    m = re.search(pattern, TEXT)
+    assert m, f"README no longer has the phrase {pattern!r}: update README and this check together"
+    return m.groups()
+
+def demo_row() -> pd.DataFrame: return md_table(F / 'demo' / 'table_row_dog_crce.md').set_index('method')
+
+def short(x: str) -> str:
+    "The demo row's way of writing 100.0 and 0.0 in the README: '100' and '0'."
+    v = float(x)
+    return str(int(v)) if v in (0.0, 100.0) else fmt(v)
+
+def table1() -> pd.DataFrame:
+    t = pd.read_csv(F / 'miniworld' / 'experiments' / 'table1.csv')
+    return t[t.source == 'ours']
+
+def t1(method: str, metric: str, category: str = 'all', col: str = 'value') -> float:
+    t = table1()
+    return float(t[(t.method == method) & (t.metric == metric) & (t.category == category)][col].iloc[0])
+
+CHECKS = {
+    'demo AccU, AccC test, AccR test before -> after':
+        (r'AccU (\S+) → (\S+), AccC test (\S+) → (\S+), AccR test (\S+) → (\S+) ',
+         lambda: tuple(short(demo_row().loc[m, k]) for k in ('AccU', 'AccC_test', 'AccR_test') for m in ('original', 'crce'))),
+    'demo AccU interval after erasure':
+        (r'AccU after erasure \[(\S+), (\S+)\]',
+         lambda: (short(demo_row().loc['crce', 'AccU_lo']), fmt(float(demo_row().loc['crce', 'AccU_hi'])))),
+    'mini world: original model judged to show its target':
+        (r'show its target on (\S+)% of target-name images \((\d+) targets',
+         lambda: (lambda t: (t.set_index('concept').loc['average', 'target'], str(int((t.concept != 'average').sum()))))(
+             md_table(F / 'miniworld' / 'original_accuracy.md'))),
+    'mini world: judge on the held-out style':
+        (r'the judge is (\S+)% accurate on a held-out style \((gray)scale\)',   # the file's style 'gray' is grayscale
+         lambda: tuple(str(x) for x in md_table(F / 'miniworld' / 'judge_accuracy.md').query("heldout == 'True'")[['acc', 'style']].iloc[0])),
+    'Table 1 balanced scores':
+        (r'CRCE (\S+) \[(\S+), (\S+)\], CRCE-Fixed (\S+), ESD-x (\S+) \[(\S+), (\S+)\], CRCE-Sphere (\S+), RealEra (\S+), AP (\S+);',
+         lambda: (fmt(t1('crce', 'balanced')), fmt(t1('crce', 'balanced', col='lo')), fmt(t1('crce', 'balanced', col='hi')),
+                  fmt(t1('crce-fixed', 'balanced')), fmt(t1('esd-x', 'balanced')), fmt(t1('esd-x', 'balanced', col='lo')),
+                  fmt(t1('esd-x', 'balanced', col='hi')), fmt(t1('crce-sphere', 'balanced')), fmt(t1('realera', 'balanced')),
+                  fmt(t1('ap', 'balanced')))),
+    'Table 1 CRCE vs ESD-x on train corefs, test retains and test corefs':
+        (r'AccC train (\S+) vs (\S+) for ESD-x\) and keeps more retains \(AccR test (\S+) vs (\S+)\); held-out corefs are erased by both \((\S+) vs (\S+)\)',
+         lambda: tuple(fmt(t1(m, k)) for k in ('AccC_train', 'AccR_test', 'AccC_test') for m in ('crce', 'esd-x'))),
+    'geometry: retain closer than a coref, nearest item a retain':
+        (r'a coref in (\d+)% of \(retain, coref\) pairs \(pooled vector\), and for (\d+) of (\d+) targets',
+         lambda: (lambda a: (str(round(100 * float(a.frac_retain_closer_pairs))), str(a.targets_nearest_is_retain), str(a.targets)))(
+             md_table(F / 'geometry' / 'corefconcept_separation_categories_minilm-pooled.md').set_index('category').loc['all'])),
+    'LLM example: requests per concept':
+        (r'dog and bat both end as valid CorefConcept entries after (\d+) and (\d+) requests',
+         lambda: tuple(str(json.loads((F / 'llm' / 'smollm2_example.json').read_text())['provenance']['generations'][k]['rounds'])
+                       for k in ('dog', 'bat'))),
+    'step benchmark: CPU time ratio':
+        (r'16x16 latents: (\S+)x less CPU time per step',
+         lambda: (lambda t: (f"{float(t.iloc[1]['s / step (CPU)']) / float(t.iloc[0]['s / step (CPU)']):.2f}",))(
+             md_table(F / 'benchmark' / 'step_cpu.md'))),
+}
+
+@pytest.mark.parametrize('name', list(CHECKS))
+def test_readme_number_equals_its_file(name):
+    pattern, expected = CHECKS[name]
+    assert quoted(pattern) == expected(), f"README's {name} disagrees with the committed file"
+
+def test_the_checks_can_fail():
+    "A changed figure in the README text is caught (the check compares values, not just the phrase)."
+    pattern, expected = CHECKS['Table 1 balanced scores']
+    wrong = re.sub(r'CRCE \d+\.\d', 'CRCE 12.3', TEXT, count=1)
+    assert re.search(pattern, wrong).groups() != expected()
