@@ -10,7 +10,7 @@ import pandas as pd
 from .core import CrceError, write_run_record, set_seed
 
 # %% auto #0
-__all__ = ['WORLD', 'COLUMNS', 'demo_row', 'format_row', 'run_demo', 'cli_register']
+__all__ = ['WORLD', 'COLUMNS', 'HEADERS', 'demo_row', 'compact_row', 'format_row', 'run_demo', 'cli_register']
 
 # %% ../nbs/40_demo.ipynb #0f319ad5
 WORLD = 'mini'   # the demo's world (crce.worlds)
@@ -23,6 +23,14 @@ def demo_row(m: pd.DataFrame) -> pd.DataFrame:
     cols = ['method'] + [c for k in COLUMNS for c in (k, f'{k}_lo', f'{k}_hi')]
     m = m.sort_values('method', key=lambda s: s != 'original', kind='stable')   # the original model first
     return m[cols].set_index('method')
+
+HEADERS = {'AccU': 'AccU ↓', 'AccC_train': 'AccC train ↓', 'AccC_test': 'AccC test ↓', 'AccR_train': 'AccR train ↑',
+           'AccR_test': 'AccR test ↑', 'balanced': 'balanced ↑'}
+
+def compact_row(row: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
+    "`demo_row` output with one cell per metric, 'value [lo, hi]', under readable headers (the docs' table)."
+    f = lambda r, k: f"{r[k]:.{digits}f} [{r[k + '_lo']:.{digits}f}, {r[k + '_hi']:.{digits}f}]"
+    return pd.DataFrame({HEADERS[k]: [f(r, k) for _, r in row.iterrows()] for k in COLUMNS}, index=row.index)
 
 def format_row(row: pd.DataFrame) -> str:
     "A plain-text table of `demo_row` output."
@@ -59,8 +67,8 @@ def run_demo(concept: str = 'dog', method: str = 'crce', out_dir: str | Path = '
     write_parquet(results, out/'results.parquet')
     row = demo_row(metrics(results, level='concept', seed=seed))
     from crce.core import atomic_write
-    atomic_write(out/'table_row.md', markdown_table(row.round(2), f"{world.label}: {c.key}, judge {judge.name}, "
-                                                    f"{images_per_prompt} images per prompt; accuracies in % with 95% bootstrap bounds"))
+    atomic_write(out/'table_row.md', markdown_table(compact_row(row), f"{world.label}: {c.key}, judge {judge.name}, "
+                                                    f"{images_per_prompt} images per prompt, each from its own noise; accuracies in % [95% interval]"))
     fig = image_grid(results, c.key, out/'eval', methods=['original', method], path=out/'grid',
                      title=f"{world.label}: '{c.key}' before (original) and after {method}")
     import matplotlib.pyplot as plt; plt.close(fig)
@@ -77,7 +85,8 @@ def _cmd_demo(args) -> int:
     keys = keys or ['dog']
     if len(keys) != 1: raise CrceError(f"crce demo erases one concept, got {len(keys)}: {', '.join(keys)}")
     d = run_demo(keys[0], args.method, args.out, args.images, args.seed, progress=not args.quiet, resolution=args.resolution)
-    print(f"\nMini world (MiniLM + 16x16 UNet, not Stable Diffusion): '{keys[0]}' erased with {args.method}; "
+    from crce.worlds import resolve_world
+    print(f"\n{resolve_world(WORLD).label}: '{keys[0]}' erased with {args.method}; "
           f"% of images judged to show the concept (95% bootstrap CI)\n")
     print(format_row(d['row']))
     print(f"\nresults, table row, grid and run record in {d['out_dir']} ({d['seconds']:.0f} s)")
@@ -91,5 +100,5 @@ def cli_register(sub) -> None:
     p.add_argument('--method', default='crce')
     p.add_argument('--out', default='runs/demo'); p.add_argument('--images', type=int, default=4, help='images per prompt')
     p.add_argument('--seed', type=int, default=0); p.add_argument('--quiet', action='store_true')
-    p.add_argument('--resolution', type=int, help="image size in pixels (default: the mini world's 16)")
+    p.add_argument('--resolution', type=int, help="image size in pixels (default: the mini world's 32)")
     p.set_defaults(func=_cmd_demo)

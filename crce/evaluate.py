@@ -19,8 +19,8 @@ __all__ = ['GROUPS', 'METRICS', 'LOWER_IS_BETTER', 'NOISE', 'RESULT_COLUMNS', 'P
            'GROUP_LABELS', 'GROUP_COLORS', 'as_concepts', 'eval_prompts', 'slug', 'image_seed', 'plan_jobs', 'save_png',
            'load_images', 'shard', 'shard_state', 'check_generation_settings', 'generate_images', 'results_path',
            'write_parquet', 'tidy_results', 'evaluate', 'load_results', 'balanced_score', 'metrics',
-           'paired_differences', 'paper_tables', 'markdown_table', 'table1', 'paired_table', 'table7', 'image_grid',
-           'load_model', 'erasure_fingerprint', 'cli_register']
+           'paired_differences', 'paper_tables', 'metric_header', 'markdown_table', 'table1', 'paired_table', 'table7',
+           'image_grid', 'load_model', 'erasure_fingerprint', 'cli_register']
 
 # %% ../nbs/30_evaluate.ipynb #4de75d2a
 GROUPS = ('target', 'coref_train', 'coref_test', 'retain_train', 'retain_test')
@@ -457,6 +457,10 @@ def _fmt(v, lo=None, hi=None, digits=2):
     s = f'{v:.{digits}f}'
     return s if lo is None or np.isnan(lo) else f'{s} [{lo:.{digits - 1}f}, {hi:.{digits - 1}f}]'
 
+def metric_header(k: str) -> str:
+    "A metric's column header: 'AccC test ↓' for 'AccC_test' (the arrow says which way is better)."
+    return f"{k.replace('_', ' ')} {'↓' if k in LOWER_IS_BETTER else '↑'}"
+
 def markdown_table(df: pd.DataFrame, caption: str | None = None) -> str:
     "A GitHub Markdown table of `df` (index as the first column; two-level columns joined with a space)."
     cols = [' '.join(str(x) for x in c) if isinstance(c, tuple) else str(c) for c in df.columns]
@@ -482,7 +486,7 @@ def table1(metrics_df: pd.DataFrame, paper: bool | str = False, methods: Sequenc
     cats = list(dict.fromkeys(cats))
     judges = list(dict.fromkeys(m.judge)) if 'judge' in m.columns else [None]
     mets = list(METRICS) + (['balanced'] if balanced else [])
-    arrow = {k: ('↓' if k in LOWER_IS_BETTER else '↑') for k in mets}
+    shown = [c for c in cats if not (c == 'all' and len(cats) == 2 and categories is None)]   # one category: its 'all' block would repeat it
     pt = paper_tables(paper_table) if paper else None
     rows, tidy = {}, []
     def add(label, source, method, judge, get):
@@ -490,7 +494,7 @@ def table1(metrics_df: pd.DataFrame, paper: bool | str = False, methods: Sequenc
         for c in cats:
             for k in mets:
                 v, lo, hi = get(c, k)
-                cells[(CATEGORY_LABELS.get(c, c), f'{k} {arrow[k]}')] = _fmt(v, lo if ci else None, hi, digits)
+                if c in shown: cells[(CATEGORY_LABELS.get(c, c), metric_header(k))] = _fmt(v, lo if ci else None, hi, digits)
                 tidy.append(dict(row=label, source=source, method=method, judge=judge, category=c, metric=k, value=v, lo=lo, hi=hi))
         rows[label] = cells
     def paper_get(pm):
@@ -533,7 +537,8 @@ def paired_table(paired: pd.DataFrame, digits: int = 2, out_dir: str | Path | No
     if paired.empty: raise CrceError("no paired differences to lay out")
     word = {PAIRED_WORDS[0]: 'better', PAIRED_WORDS[1]: 'worse', PAIRED_WORDS[2]: 'tie'}
     judges = list(dict.fromkeys(paired.judge)) if 'judge' in paired.columns else [None]
-    cats = [c for c in (*CATEGORY_LABELS, *paired.category.unique()) if c in set(paired.category)]
+    cats = list(dict.fromkeys(c for c in (*CATEGORY_LABELS, *paired.category.unique()) if c in set(paired.category)))
+    if len(cats) == 2 and 'all' in cats: cats.remove('all')   # one category: its 'all' block would repeat it
     mets = list(dict.fromkeys(paired.metric))
     rows = {}
     for (meth, ref), g in paired.groupby(['method', 'reference'], sort=False):
@@ -542,10 +547,10 @@ def paired_table(paired: pd.DataFrame, digits: int = 2, out_dir: str | Path | No
             if sub.empty: continue
             label = f'{meth} − {ref}' + (f' [{j}]' if len(judges) > 1 else '')
             cells = {}
-            for c in dict.fromkeys(cats):
+            for c in cats:
                 for k in mets:
                     r = sub[(sub.category == c) & (sub.metric == k)]
-                    cells[(CATEGORY_LABELS.get(c, c), f"Δ{k} {'↓' if k in LOWER_IS_BETTER else '↑'}")] = \
+                    cells[(CATEGORY_LABELS.get(c, c), f"Δ{metric_header(k)}")] = \
                         '-' if r.empty else f"{_fmt(r.iloc[0]['diff'], r.iloc[0].lo, r.iloc[0].hi, digits)} {word[r.iloc[0].conclusion]}"
             rows[label] = cells
     out = pd.DataFrame.from_dict(rows, orient='index')
@@ -583,7 +588,7 @@ def table7(metrics_df: pd.DataFrame, paper: bool = False, metric_names: Sequence
                     if not q.empty: pv = float(q.iloc[0][k]); cell += f' (paper {pv:.2f})'
                 cells[f'N={N}'] = cell
                 tidy.append(dict(metric=k, M=M, N=N, value=v, lo=lo, hi=hi, paper=pv))
-            rows[(f"{k} {'↓' if k in LOWER_IS_BETTER else '↑'}", f'M={M}')] = cells
+            rows[(metric_header(k), f'M={M}')] = cells
     out = pd.DataFrame.from_dict(rows, orient='index')
     out.index = pd.MultiIndex.from_tuples(out.index, names=['metric', 'M'])
     if out_dir is not None:
@@ -708,7 +713,7 @@ def cli_register(subparsers) -> None:
                               help='generate, judge and tabulate AccU/AccC/AccR for a model (resumable)')
     p.add_argument('--erasure', help='erasure run folder to apply (crce.train.load_erasure); a multi-concept run is evaluated on all its targets')
     p.add_argument('--method', default=None, help="method name in the results (default 'original')")
-    p.add_argument('-K', '--images-per-prompt', type=int, default=None, help="images per prompt (default: the world's; 4 on SD, 1 on mini)")
+    p.add_argument('-K', '--images-per-prompt', type=int, default=None, help="images per prompt (default: the world's; 4 on SD, 8 on mini)")
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--noise', default='independent', choices=list(NOISE),
                    help="independent (default): each image its own noise seed, hashed from (seed, concept, prompt, k); shared: seeds seed..seed+K-1 for every prompt")

@@ -380,10 +380,10 @@ def check_judge(judge, images: torch.Tensor, concept: str) -> list[Verdict]:
     return v1
 
 # %% ../nbs/29_judges.ipynb #0b32213a
-JUDGES = ('qwen', 'openai', 'clip', 'resnet', 'mini', 'mini2', 'mini2-nn', 'test-hash')
+JUDGES = ('qwen', 'openai', 'clip', 'resnet', 'mini', 'mini-nn', 'mini1', 'mini2', 'mini2-nn', 'test-hash')
 
 def make_judge(kind: str, model: str | None = None, base_url: str | None = None, device: str | None = None, candidates=None):
-    "A judge by name: 'qwen', 'openai', 'clip', 'resnet', 'mini', 'mini2' (mini world 2 CNN; `model`: a folder with judge2.*), 'mini2-nn' (mini world 2 nearest neighbour) or 'test-hash' (the test judge)."
+    "A judge by name: 'qwen', 'openai', 'clip', 'resnet', 'mini' (the mini world's CNN, also 'mini2'; `model`: a folder with judge2.*), 'mini-nn' (its nearest-neighbour judge, also 'mini2-nn'), 'mini1' (the first mini world's CNN) or 'test-hash' (the test judge)."
     if kind == 'qwen': return QwenVLJudge.from_pretrained(model or 'Qwen/Qwen2-VL-7B-Instruct', device=device)
     if kind == 'openai':
         if not model: raise CrceError("--judge openai needs --judge-model (the served model's name)")
@@ -391,13 +391,13 @@ def make_judge(kind: str, model: str | None = None, base_url: str | None = None,
     if kind == 'clip': return CLIPJudge.from_pretrained(model or 'openai/clip-vit-large-patch14', device=device, candidates=candidates)
     if kind == 'resnet': return ResNetJudge.from_pretrained(model or 'microsoft/resnet-50', device=device)
     if kind == 'test-hash': return HashJudge()
-    if kind == 'mini':
+    if kind == 'mini1':
         from crce.miniworld.judge import load_judge
         return load_judge() if model is None else load_judge(model)
-    if kind == 'mini2':
+    if kind in ('mini', 'mini2'):
         from crce.miniworld.judge2 import load_judge2
         return load_judge2(model, device=device)
-    if kind == 'mini2-nn':
+    if kind in ('mini-nn', 'mini2-nn'):
         from crce.miniworld.judge2 import NearestJudge2
         return NearestJudge2()
     raise CrceError(f"unknown judge {kind!r}; expected {', '.join(JUDGES)}")

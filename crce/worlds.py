@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from .core import CrceError
 
 # %% auto #0
-__all__ = ['SD_SAMPLING', 'MINI_LABEL', 'WORLDS', 'MINI2_LABEL', 'World', 'register_world', 'resolve_world', 'deprecated',
+__all__ = ['SD_SAMPLING', 'MINI_LABEL', 'MINI1_LABEL', 'WORLDS', 'World', 'register_world', 'resolve_world', 'deprecated',
            'model_parent', 'concepts_parent', 'concept_args', 'check_resolution']
 
 # %% ../nbs/05_worlds.ipynb #14d2dc7c
@@ -57,7 +57,8 @@ class World:
                     judge=self.judge, grid=tuple(self.grid))
 
 # %% ../nbs/05_worlds.ipynb #a7b9b24e
-MINI_LABEL = 'mini world (MiniLM + 16x16 UNet, not Stable Diffusion)'
+MINI_LABEL = 'mini world (MiniLM + 32x32 UNet, not Stable Diffusion)'
+MINI1_LABEL = 'first mini world (MiniLM + 16x16 UNet, not Stable Diffusion)'
 WORLDS: dict[str, World] = {}
 
 def register_world(world: World) -> World:
@@ -71,13 +72,13 @@ for _name, _id, _label in (('sd-1.4', 'CompVis/stable-diffusion-v1-4', 'Stable D
                            ('sd-2.1-base', 'stabilityai/stable-diffusion-2-1-base', 'Stable Diffusion 2.1 (512 px)'),
                            ('sd-2.1', 'stabilityai/stable-diffusion-2-1', 'Stable Diffusion 2.1 (768 px, v-prediction)')):
     register_world(World(_name, _label, 'crce.backbone:load_stable_diffusion', _id))
-register_world(World('mini', MINI_LABEL, 'crce.miniworld.model:load_miniworld', dataset='crce.miniworld.data:load_mini_corefconcept',
-                     judge='mini', erase=dict(iterations=40, lr=1e-3, ddim_steps=20, step_range=(1, 19)),
-                     sampling=dict(num_inference_steps=20, guidance_scale=2.5), images_per_prompt=1, grid=(1, 3, 5)))
-MINI2_LABEL = 'mini world 2 (MiniLM + 32x32 UNet, not Stable Diffusion)'
-register_world(World('mini2', MINI2_LABEL, 'crce.miniworld.model2:load_miniworld2', dataset='crce.miniworld.data2:load_corefconcept2',
+register_world(World('mini', MINI_LABEL, 'crce.miniworld.model2:load_miniworld2', dataset='crce.miniworld.data2:load_corefconcept2',
                      judge='mini2', erase=dict(iterations=20, lr=5e-4, ddim_steps=20, step_range=(1, 19)),
                      sampling=dict(num_inference_steps=10, guidance_scale=3.0), images_per_prompt=8, grid=(1, 3, 5, 10)))
+register_world(replace(WORLDS['mini'], name='mini2'))   # the same world under the name its tables were first run with
+register_world(World('mini1', MINI1_LABEL, 'crce.miniworld.model:load_miniworld', dataset='crce.miniworld.data:load_mini_corefconcept',
+                     judge='mini1', erase=dict(iterations=40, lr=1e-3, ddim_steps=20, step_range=(1, 19)),
+                     sampling=dict(num_inference_steps=20, guidance_scale=2.5), images_per_prompt=1, grid=(1, 3, 5)))
 register_world(World('tiny', 'tiny random model (tests only, not a real model)', 'crce.backbone:tiny_backbone', judge='test-hash'))
 
 # %% ../nbs/05_worlds.ipynb #2ba644b1

@@ -25,6 +25,12 @@ def cpu_model() -> str:
     except (OSError, StopIteration): return platform.processor()
 
 
+def demo_world() -> str:
+    "The label of the world `crce demo` runs on (the criteria check that the demo was timed on the mini world)."
+    from crce.demo import WORLD
+    from crce.worlds import resolve_world
+    return resolve_world(WORLD).label
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--method', default='crce'); ap.add_argument('--concept', default='dog'); ap.add_argument('--model', default='mini2')
@@ -48,7 +54,7 @@ def main(argv=None) -> int:
     finally: busy.kill()
     rec = dict(model=a.model, method=a.method, concept=a.concept, erase_s=round(erase_s, 1), evaluate_s=round(eval_s, 1),
                original_evaluate_s=round(orig_s, 1), erase_eval_s=round(per, 1), table1_methods=a.table1_methods, table1_h=round(table1_h, 2),
-               demo_s=round(demo_s, 1), demo_busy_s=round(demo_busy_s, 1), cpu=cpu_model(), cores=os.cpu_count())
+               demo_s=round(demo_s, 1), demo_busy_s=round(demo_busy_s, 1), demo_world=demo_world(), cpu=cpu_model(), cores=os.cpu_count())
     Path(a.report).parent.mkdir(parents=True, exist_ok=True)
     Path(a.report).write_text(json.dumps(rec, indent=1) + '\n')
     print(json.dumps(rec, indent=1))

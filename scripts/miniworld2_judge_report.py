@@ -9,7 +9,7 @@
     sub-folder per concept text holding PNGs (the folder name is the concept, e.g. dog/, wolf/).
 (c) With --results (an evaluation results table with raw, verdict, judge columns): verdicts recomputed at thresholds 0.3, 0.5, 0.7.
 With --write DIR, the figures also go to DIR/judge_report.json (and the sweep to DIR/threshold_sweep_raw.csv), which
-scripts/miniworld2_criteria.py reads. The exit status is 0, or 2 when an input cannot be read (one-line error).
+scripts/miniworld_criteria.py reads. The exit status is 0, or 2 when an input cannot be read (one-line error).
 """
 import argparse, sys
 from pathlib import Path
@@ -158,7 +158,7 @@ def main(argv=None) -> int:
         d = Path(a.write); d.mkdir(parents=True, exist_ok=True)
         dump_json(json.loads(json.dumps(report, default=float)), d/'judge_report.json')
         with atomic_path(d/'threshold_sweep_raw.csv') as tmp: sweep.to_csv(tmp, index=False)
-        if a.results:   # Table 1's ordering at each threshold (scripts/miniworld2_criteria.py item 4c)
+        if a.results:   # Table 1's ordering at each threshold (scripts/miniworld_criteria.py item 4c)
             t1 = table1_at_thresholds(res)
             with atomic_path(d/'threshold_sweep.csv') as tmp: t1.round(2).to_csv(tmp, index=False)
             print(t1.round(1).to_string(index=False))

@@ -45,4 +45,4 @@ if run judge; then   # the judges on >= 300 generated images, and Table 1 at oth
   python scripts/miniworld2_judge_report.py --generate 40 --images "$OUT-judge-images" --results "$OUT/tables/table1_results.parquet" --write figures/miniworld2/judge
 fi
 if run cost; then python scripts/miniworld2_cost.py --model mini2; fi
-python scripts/miniworld2_criteria.py || true
+python scripts/miniworld_criteria.py || true

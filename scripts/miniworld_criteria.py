@@ -1,61 +1,152 @@
-"""Print the mini world's acceptance figures (issue #4) from the files under figures/miniworld/.
+"""Print the mini world's acceptance figures, each with its threshold, from committed files only.
 
-    python scripts/miniworld_criteria.py [--figures figures/miniworld] [--name table1]
+    python scripts/miniworld_criteria.py [--figures figures/miniworld2] [--name table1]
 
-Reads what the repository's own code wrote:
-- original_accuracy.csv and judge_accuracy.csv (nbs/21_miniworld_model.ipynb, nbs/22_miniworld_judge.ipynb);
-- experiments/<name>_concepts.csv and experiments/<name>_metrics.csv (`crce reproduce table1 --model mini ... --report`).
-Each line gives the figure, the threshold and PASS or FAIL. The exit status is 0 when every file was found (whatever
-the verdicts), 1 when a file is missing. All numbers are mini-world numbers, not Stable Diffusion ones.
+Items (what the world must have before its tables mean anything):
+1. coreference with visual and semantic spread: the data layer's own checks (`crce.miniworld.data2.criteria`);
+2. images a person recognises: 32x32 or larger, shipped weights <= 20 MB, trained by a script from a fixed seed, and the
+   original model shows its targets (Table 1's `original` row, AccU >= 80%);
+3. a paper-like erasure regime chosen on the development targets (`regime/chosen.json`), under which ESD-x erases the
+   reported targets (AccU <= 10%) but under-erases their test corefs (AccC test >= 30%, averaged over targets);
+4. a judge independent of the generator: accuracy on the held-out artwork set, agreement with a second judge on >= 300
+   generated images, and Table 1's ordering at yes-thresholds 0.3 / 0.5 / 0.7 (`judge/`);
+5. enough, independent images: >= 8 per prompt, each with its own noise seed, paired comparisons written;
+6. cost (`cost.json`, written by scripts/miniworld2_cost.py).
+A line is PASS, FAIL, or MISSING (the file is not there yet; the line names the command that writes it). Exit status 0
+when every line is PASS, 1 otherwise. All numbers are mini-world numbers, not Stable Diffusion ones.
 """
-import argparse, sys
+import argparse, json, sys
 from pathlib import Path
 import pandas as pd
 
-
-def _read(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        sys.exit(f"error: {path} not found (run the command that writes it; see figures/miniworld/experiments/README.md)")
-    return pd.read_csv(path)
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def criteria(fig: Path, name: str = 'table1') -> list[tuple[str, bool]]:
-    "The acceptance lines: (text, passed)."
-    out = []
-    orig = _read(fig / 'original_accuracy.csv')
-    t = float(orig.loc[orig.concept != 'average', 'target'].mean())
-    out.append((f"original model shows its own target: {t:.1f}% of target prompts averaged over "
-                f"{int((orig.concept != 'average').sum())} targets (needs >= 80)", t >= 80))
-    judge = _read(fig / 'judge_accuracy.csv')
-    h = judge[judge.heldout.astype(str) == 'True']
-    acc = float(h.acc.mean())
-    out.append((f"judge accuracy on the held-out style ({', '.join(h['style'])}): {acc:.1f}% (needs >= 90)", acc >= 90))
-    con = _read(fig / 'experiments' / f'{name}_concepts.csv')
-    dog = con[con.concept == 'dog'].set_index('method')
-    if {'crce', 'original'} <= set(dog.index):
-        c, o = dog.loc['crce'], dog.loc['original']
-        n = int(c.n_images)
-        ok = c.AccU <= 10 and c.AccC_test <= 25 and c.AccR_test >= 0.9 * o.AccR_test
-        out.append((f"CRCE on 'dog' ({n} images over all seeds): AccU {c.AccU:.1f} (<= 10), AccC test {c.AccC_test:.1f} (<= 25), "
-                    f"AccR test {c.AccR_test:.1f} vs original {o.AccR_test:.1f} ({100 * c.AccR_test / o.AccR_test:.0f}%, >= 90%)", bool(ok)))
-    else: out.append(("CRCE on 'dog': no crce/original rows for dog in " + f'{name}_concepts.csv', False))
-    m = _read(fig / 'experiments' / f'{name}_metrics.csv')
-    m = m[m.category == 'all'].set_index('method')
-    if {'crce', 'esd-x'} <= set(m.index):
-        c, e = m.loc['crce'], m.loc['esd-x']
-        out.append((f"Table 1 average over {int(c.n_concepts)} targets, balanced score: CRCE {c.balanced:.1f} "
-                    f"[{c.balanced_lo:.1f}, {c.balanced_hi:.1f}] vs ESD-x {e.balanced:.1f} [{e.balanced_lo:.1f}, {e.balanced_hi:.1f}] "
-                    f"(needs CRCE >= ESD-x; intervals {'overlap' if c.balanced_lo <= e.balanced_hi and e.balanced_lo <= c.balanced_hi else 'are disjoint'})",
-                    bool(c.balanced >= e.balanced)))
-    else: out.append((f"Table 1 average: no crce/esd-x rows in {name}_metrics.csv", False))
+class Missing(Exception): pass
+
+
+def _csv(p: Path, cmd: str) -> pd.DataFrame:
+    if not p.exists(): raise Missing(f"{p.relative_to(ROOT) if p.is_relative_to(ROOT) else p} not found ({cmd})")
+    return pd.read_csv(p)
+
+
+def _json(p: Path, cmd: str) -> dict:
+    if not p.exists(): raise Missing(f"{p.relative_to(ROOT) if p.is_relative_to(ROOT) else p} not found ({cmd})")
+    return json.loads(p.read_text())
+
+
+REPRO = "bash scripts/miniworld2_tables.sh"
+
+
+def item1():
+    from crce.miniworld.data2 import criteria
+    return [(f"[1] {p}: {v} (threshold {t})", ok) for p, v, t, ok in criteria()]
+
+
+def item2(fig: Path, name: str):
+    from crce.core import asset_path
+    d = asset_path('miniworld2', 'model')
+    meta = _json(d/'model.json', 'export_miniworld2 after scripts/train_miniworld2.py')
+    run = _json(d/'model_run.json', 'export_miniworld2')
+    size = meta['unet_config']['sample_size']
+    mb = (d/'unet.safetensors').stat().st_size/1e6
+    out = [(f"[2] image size: {size}x{size} px (threshold >= 32)", size >= 32),
+           (f"[2] shipped generator weights: {mb:.1f} MB (threshold <= 20)", mb <= 20),
+           (f"[2] generator trained by scripts/train_miniworld2.py from seed {run['config']['seed']}, {run.get('steps_trained')} steps, "
+            f"data {str(run.get('data_hash'))[:12]} (threshold: a recorded seed and data hash)", run['config'].get('seed') is not None and bool(run.get('data_hash')))]
+    m = _csv(fig/'experiments'/f'{name}_metrics.csv', REPRO)
+    o = m[(m.category == 'all') & (m.method == 'original')]
+    if o.empty: raise Missing(f"no original row in {name}_metrics.csv")
+    o = o.iloc[0]
+    out.append((f"[2] original model shows its targets: AccU {o.AccU:.1f}% [{o.AccU_lo:.1f}, {o.AccU_hi:.1f}] over {int(o.n_concepts)} targets (threshold >= 80)", o.AccU >= 80))
+    out.append((f"[2] original model shows its test corefs as the target: AccC test {o.AccC_test:.1f}% (threshold >= 60)", o.AccC_test >= 60))
+    out.append((f"[2] original model shows its test retains: AccR test {o.AccR_test:.1f}% (threshold >= 60)", o.AccR_test >= 60))
     return out
 
 
-if __name__ == '__main__':
+def _world():
+    from crce.worlds import resolve_world
+    return resolve_world('mini')
+
+
+def item3(fig: Path, name: str):
+    ch = _json(fig/'regime'/'chosen.json', 'python scripts/miniworld2_regime.py')
+    reg = _csv(fig/'regime'/'regime.csv', 'python scripts/miniworld2_regime.py')
+    world = _world()
+    same = all(world.erase.get(k) == (tuple(v) if isinstance(v, list) else v) for k, v in ch['chosen'].items())
+    same &= all(world.sampling.get(k) == v for k, v in ch.get('sampling', {}).items())
+    row = reg[reg.candidate == f"it{ch['chosen']['iterations']}_lr{ch['chosen']['lr']:g}"]
+    out = [(f"[3] erase settings chosen on the development targets: {ch['chosen']}, sampling {ch.get('sampling')}, by the rule '{ch['rule']}'"
+            f"{' (FLAGGED: no candidate erased)' if ch['flagged_no_candidate_erases'] else ''}; the world's defaults are these settings: "
+            f"{'yes' if same else 'no'} (threshold yes)", same and not ch['flagged_no_candidate_erases'])]
+    if len(row): out.append((f"[3] on the development targets under the chosen setting: ESD-x AccU {row.iloc[0]['esd-x_AccU']:.1f}, "
+                             f"AccC test {row.iloc[0]['esd-x_AccC_test']:.1f} (information)", True))
+    m = _csv(fig/'experiments'/f'{name}_metrics.csv', REPRO)
+    e = m[(m.category == 'all') & (m.method == 'esd-x')]
+    if e.empty: raise Missing(f"no esd-x row in {name}_metrics.csv")
+    e = e.iloc[0]
+    out.append((f"[3] ESD-x erases the reported targets: AccU {e.AccU:.1f}% [{e.AccU_lo:.1f}, {e.AccU_hi:.1f}] (threshold <= 10)", e.AccU <= 10))
+    out.append((f"[3] ESD-x under-erases test corefs: AccC test {e.AccC_test:.1f}% [{e.AccC_test_lo:.1f}, {e.AccC_test_hi:.1f}] (threshold >= 30)", e.AccC_test >= 30))
+    return out
+
+
+def item4(fig: Path):
+    cmd = 'python scripts/miniworld2_judge_report.py --generated'
+    rep = _json(fig/'judge'/'judge_report.json', cmd)
+    out = [(f"[4] judge trained on renderings only (sets {', '.join(rep['train_sets'])}), never on generator output, with an 'other' answer: "
+            f"{'yes' if rep.get('renderings_only') and rep.get('has_other') else 'no'} (threshold yes)", bool(rep.get('renderings_only') and rep.get('has_other'))),
+           (f"[4a] judge accuracy on the held-out artwork ({rep['heldout']}): {rep['heldout_accuracy']:.1f}% (threshold >= 80)", rep['heldout_accuracy'] >= 80)]
+    ag = rep.get('agreement_generated')
+    if ag is None: raise Missing(f"no agreement on generated images in judge_report.json ({cmd})")
+    out.append((f"[4b] agreement with the second judge ({ag['second']}) on {ag['n']} generated images: {100*ag['agreement']:.1f}%, kappa {ag['kappa']:.2f} "
+                f"(threshold n >= 300, kappa >= 0.4)", ag['n'] >= 300 and ag['kappa'] >= 0.4))
+    sw = _csv(fig/'judge'/'threshold_sweep.csv', 'python scripts/miniworld2_judge_report.py --sweep')
+    orders = {float(t): list(g.sort_values('balanced', ascending=False).method) for t, g in sw.groupby('threshold')}
+    out.append((f"[4c] Table 1 ordering by balanced score at yes-thresholds: " + '; '.join(f"{t:g}: {' > '.join(o)}" for t, o in orders.items())
+                + " (threshold: reported at 0.3, 0.5 and 0.7)", {0.3, 0.5, 0.7} <= set(orders)))
+    return out
+
+
+def item5(fig: Path, name: str):
+    m = _csv(fig/'experiments'/f'{name}_metrics.csv', REPRO)
+    run = _json(fig/'experiments'/f'{name}.run.json', REPRO)
+    k = int(run['config']['images_per_prompt'])
+    out = [(f"[5] images per prompt: {k} (threshold >= 8)", k >= 8)]
+    out.append((f"[5] noise: every image its own seed, the same under every method: {run['config'].get('noise')} (threshold independent)",
+                run['config'].get('noise') == 'independent'))
+    p = fig/'experiments'/f'{name}_paired.csv'
+    out.append((f"[5] paired differences to ESD-x written ({p.name}): {'yes' if p.exists() else 'no'} (threshold yes)", p.exists()))
+    for t in ('table6', 'table7'):
+        mm = fig/'experiments'/f'{t}_metrics.csv'
+        n = int(pd.read_csv(mm).query("category == 'all'").n_concepts.max()) if mm.exists() else 0
+        out.append((f"[5] {t} over all targets: {n} targets (threshold >= 24)", n >= 24))
+    return out
+
+
+def item6(fig: Path):
+    c = _json(fig/'cost.json', 'python scripts/miniworld2_cost.py')
+    return [(f"[6] one (method, concept, seed) erase + evaluation on one core: {c['erase_eval_s']:.0f} s (threshold <= 60)", c['erase_eval_s'] <= 60),
+            (f"[6] full Table 1 ({c['table1_methods']} methods x 24 targets x 3 seeds) on 2 cores, estimated from the above: {c['table1_h']:.1f} h (threshold <= 4)", c['table1_h'] <= 4),
+            (f"[6] crce demo on 2 cores: {c['demo_s']:.0f} s alone, {c['demo_busy_s']:.0f} s beside a busy process, timed on "
+             f"{c.get('demo_world') or 'a world it did not record (rerun python scripts/miniworld2_cost.py)'} (threshold <= 120 both, on this world)",
+             max(c['demo_s'], c['demo_busy_s']) <= 120 and c.get('demo_world') == _world().label)]
+
+
+def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--figures', default=str(Path(__file__).resolve().parents[1] / 'figures' / 'miniworld'))
-    ap.add_argument('--name', default='table1', help="the report name given to `crce reproduce --name` (default table1)")
-    a = ap.parse_args()
-    print("Mini world (MiniLM + 16x16 UNet, mini-world judge), not Stable Diffusion:")
-    for text, ok in criteria(Path(a.figures), a.name):
-        print(f"  {'PASS' if ok else 'FAIL'}  {text}")
+    ap.add_argument('--figures', default=str(ROOT/'figures'/'miniworld2'))
+    ap.add_argument('--name', default='table1')
+    a = ap.parse_args(argv)
+    fig = Path(a.figures)
+    print("Mini world (MiniLM + 32x32 UNet, its own judge), not Stable Diffusion:")
+    ok_all = True
+    for n, f in enumerate((item1, lambda: item2(fig, a.name), lambda: item3(fig, a.name), lambda: item4(fig), lambda: item5(fig, a.name), lambda: item6(fig)), 1):
+        try: lines = f()
+        except Missing as e: lines = None; print(f"  MISSING  [{n}] {e}"); ok_all = False
+        for text, ok in lines or []:
+            print(f"  {'PASS' if ok else 'FAIL'}  {text}"); ok_all &= bool(ok)
+    return 0 if ok_all else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -12,14 +12,9 @@ ENV = {**os.environ, 'OMP_NUM_THREADS': '2', 'MKL_NUM_THREADS': '2', 'HF_HUB_OFF
 CRCE = [sys.executable, '-c', 'import sys; from crce.cli import main; sys.exit(main())']
 
 
-def mini_dataset() -> str:
-    from crce.core import asset_path
-    return str(asset_path('miniworld', 'corefconcept.json'))
-
-
 def erase(out: Path, *extra) -> subprocess.CompletedProcess:
-    return subprocess.run([*CRCE, 'erase', '--model', 'mini', '--dataset', mini_dataset(), '--concepts', 'dog', '--method', 'crce',
-                           '--iterations', '6', '--lr', '1e-3', '--set', 'ddim_steps=20', '--set', 'step_range=1,19', '--out', str(out), *extra],
+    return subprocess.run([*CRCE, 'erase', '--model', 'mini', '--concepts', 'dog', '--method', 'crce', '--iterations', '6',
+                           '--out', str(out), *extra],
                           capture_output=True, text=True, env=ENV, timeout=600)
 
 

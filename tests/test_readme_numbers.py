@@ -29,12 +29,16 @@ def quoted(pattern: str) -> tuple[str, ...]:
     assert m, f"README no longer has the phrase {pattern!r}: update README and this check together"
     return m.groups()
 
-def demo_row() -> pd.DataFrame: return md_table(F / 'demo' / 'table_row_dog_crce.md').set_index('method')
+def demo_cell(method: str, metric: str) -> tuple[str, str, str]:
+    "(value, lo, hi) of `metric` for `method` in the demo's table row, whose cells read 'value [lo, hi]' under headers 'AccU ↓', ..."
+    t = md_table(F / 'demo' / 'table_row_dog_crce.md').set_index('method')
+    col = next(c for c in t.columns if c.rsplit(' ', 1)[0] == metric)
+    return re.fullmatch(r'(\S+) \[(\S+), (\S+)\]', t.loc[method, col]).groups()
 
 def short(x: str) -> str:
-    "The demo row's way of writing 100.0 and 0.0 in the README: '100' and '0'."
+    "How the README writes the demo's whole percentages: 100.0 and 50.0 as '100' and '50'."
     v = float(x)
-    return str(int(v)) if v in (0.0, 100.0) else fmt(v)
+    return str(int(v)) if v == int(v) else fmt(v)
 
 def table1() -> pd.DataFrame:
     t = pd.read_csv(F / 'miniworld' / 'experiments' / 'table1.csv')
@@ -47,17 +51,21 @@ def t1(method: str, metric: str, category: str = 'all', col: str = 'value') -> f
 CHECKS = {
     'demo AccU, AccC test, AccR test before -> after':
         (r'AccU (\S+) → (\S+), AccC test (\S+) → (\S+), AccR test (\S+) → (\S+) ',
-         lambda: tuple(short(demo_row().loc[m, k]) for k in ('AccU', 'AccC_test', 'AccR_test') for m in ('original', 'crce'))),
+         lambda: tuple((short if k == 'AccU' else str)(demo_cell(m, k)[0]) for k in ('AccU', 'AccC test', 'AccR test') for m in ('original', 'crce'))),
     'demo AccU interval after erasure':
-        (r'AccU after erasure \[(\S+), (\S+)\]',
-         lambda: (short(demo_row().loc['crce', 'AccU_lo']), fmt(float(demo_row().loc['crce', 'AccU_hi'])))),
-    'mini world: original model judged to show its target':
-        (r'show its target on (\S+)% of target-name images \((\d+) targets',
-         lambda: (lambda t: (t.set_index('concept').loc['average', 'target'], str(int((t.concept != 'average').sum()))))(
-             md_table(F / 'miniworld' / 'original_accuracy.md'))),
-    'mini world: judge on the held-out style':
-        (r'the judge is (\S+)% accurate on a held-out style \((gray)scale\)',   # the file's style 'gray' is grayscale
-         lambda: tuple(str(x) for x in md_table(F / 'miniworld' / 'judge_accuracy.md').query("heldout == 'True'")[['acc', 'style']].iloc[0])),
+        (r'AccU after erasure \[(\S+), (\S+)\]', lambda: (short(demo_cell('crce', 'AccU')[1]), demo_cell('crce', 'AccU')[2])),
+    'demo: images per prompt':
+        (r'on "dog" \(`figures/demo/table_row_dog_crce.md`, (\d+) images per prompt',
+         lambda: (re.search(r'(\d+) images per prompt', (F / 'demo' / 'table_row_dog_crce.md').read_text()).group(1),)),
+    'demo: original images of dog judged to show a dog':
+        (r'in the demo, (\d+) of the original model\'s (\d+) images of "dog"',
+         lambda: (lambda r: (str(round(float(demo_cell('original', 'AccU')[0]) / 100 * int(r))), r))(
+             re.search(r'(\d+) images per prompt', (F / 'demo' / 'table_row_dog_crce.md').read_text()).group(1))),
+    'mini world judge: held-out artwork and agreement with the second judge':
+        (r'names the right emoji in (\S+)% of the drawings of a fourth set it never saw \((\w+)\) and answers the yes/no question correctly in (\S+)% of them; on (\d+) generated images it agrees with a training-free nearest-neighbour judge in (\S+)% \(kappa (\S+)\)',
+         lambda: (lambda j: (fmt(j['heldout_top1']), j['heldout'].capitalize(), fmt(j['heldout_accuracy']), str(j['agreement_generated']['n']),
+                             fmt(100 * j['agreement_generated']['agreement']), f"{j['agreement_generated']['kappa']:.2f}"))(
+             json.loads((F / 'miniworld2' / 'judge' / 'judge_report.json').read_text()))),
     'Table 1 balanced scores':
         (r'CRCE (\S+) \[(\S+), (\S+)\], CRCE-Fixed (\S+), ESD-x (\S+) \[(\S+), (\S+)\], CRCE-Sphere (\S+), RealEra (\S+), AP (\S+);',
          lambda: (fmt(t1('crce', 'balanced')), fmt(t1('crce', 'balanced', col='lo')), fmt(t1('crce', 'balanced', col='hi')),

@@ -35,10 +35,10 @@ def test_settings_pins_nbdev_toolchain():
     assert set(c['DEFAULT']['tst_flags'].split()) >= {'gpu', 'weights', 'apikey', 'slow'}
     assert not re.search(r'^\s*(import|from) pkg_resources', (ROOT / 'setup.py').read_text(), flags=re.M)
 
-def test_miniworld_criteria_script_reads_the_committed_figures(tmp_path):
-    "scripts/miniworld_criteria.py prints the mini world's four acceptance lines from figures/; a missing file is a one-line error."
+def test_miniworld1_criteria_script_reads_the_committed_figures(tmp_path):
+    "scripts/miniworld1_criteria.py prints the first mini world's four acceptance lines from figures/; a missing file is a one-line error."
     import subprocess, sys
-    script = ROOT / 'scripts' / 'miniworld_criteria.py'
+    script = ROOT / 'scripts' / 'miniworld1_criteria.py'
     r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     lines = [l.strip() for l in r.stdout.splitlines()[1:]]
@@ -46,3 +46,16 @@ def test_miniworld_criteria_script_reads_the_committed_figures(tmp_path):
     assert 'not Stable Diffusion' in r.stdout.splitlines()[0]
     r = subprocess.run([sys.executable, str(script), '--figures', str(tmp_path)], capture_output=True, text=True)
     assert r.returncode == 1 and r.stderr.count('\n') == 1 and 'original_accuracy.csv not found' in r.stderr
+
+def test_miniworld_criteria_script_prints_every_item(tmp_path):
+    "scripts/miniworld_criteria.py prints a PASS/FAIL/MISSING line for each of the six items from the committed files; with no files, each item it cannot read is MISSING and the exit status is 1."
+    import subprocess, sys
+    script = ROOT / 'scripts' / 'miniworld_criteria.py'
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
+    assert r.returncode in (0, 1) and not r.stderr.strip(), r.stderr
+    head, *lines = r.stdout.splitlines()
+    assert 'not Stable Diffusion' in head and lines and all(l.strip().startswith(('PASS', 'FAIL', 'MISSING')) for l in lines), r.stdout
+    assert {int(l.split('[')[1][0]) for l in lines} == {1, 2, 3, 4, 5, 6}, r.stdout
+    assert (r.returncode == 0) == all(l.strip().startswith('PASS') for l in lines)
+    r = subprocess.run([sys.executable, str(script), '--figures', str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 1 and sum(l.strip().startswith('MISSING') for l in r.stdout.splitlines()) == 5, r.stdout
