@@ -345,6 +345,9 @@ def _ints(s: str) -> list[int]:
 
 def _cmd_reproduce(args) -> int:
     from crce.train import parse_settings
+    if args.table.startswith('ap-'):   # the AP paper's tables (crce.protocols)
+        from crce.protocols import cmd_ap
+        return cmd_ap(args)
     er = {**parse_settings(args.set), **{k: v for k, v in dict(iterations=args.iterations, lr=args.lr).items() if v is not None}}
     r = reproduce(args.table, args.model, args.concepts, args.category, _ints(args.seeds), args.out, methods=args.methods.split(',') if args.methods else None,
                   grid=_ints(args.grid) if args.grid else None, images_per_prompt=args.images_per_prompt, judge=args.judge,
@@ -373,9 +376,10 @@ def cli_register(sub) -> None:
     "Add `crce reproduce`."
     from crce.worlds import model_parent, concepts_parent
     from crce.judges import JUDGES
+    from crce.protocols import AP_TABLES, add_ap_arguments
     p = sub.add_parser('reproduce', parents=[model_parent('mini'), concepts_parent()],
                        help='train and evaluate every run of a paper table (resumable), then write the table')
-    p.add_argument('table', choices=TABLES)
+    p.add_argument('table', choices=TABLES + AP_TABLES, help="a CRCE table, or one of the AP paper's (crce.protocols)")
     p.add_argument('--category', choices=['object', 'ip', 'celebrity'])
     p.add_argument('--seeds', default='0', help='comma-separated seeds, e.g. 0,1,2')
     p.add_argument('--methods', help='comma-separated methods (table1/table6; default: the table\'s)')
@@ -396,4 +400,5 @@ def cli_register(sub) -> None:
     p.add_argument('--shard', action='store_true', help='split concepts between accelerate processes')
     p.add_argument('--dry-run', action='store_true', help='print the plan and the work left; do nothing')
     p.add_argument('--quiet', action='store_true')
+    add_ap_arguments(p)
     p.set_defaults(func=_cmd_reproduce)
