@@ -233,9 +233,12 @@ def imagenette_prompts(per_class: int | None = None) -> pd.DataFrame:
     if per_class is not None: df = df[df.k < int(per_class)]
     return df[['label', 'prompt', 'k', 'seed']].reset_index(drop=True)
 
-def artist_prompts(artists: Sequence[str] | None = ARTISTS, samples: int = 5) -> pd.DataFrame:
-    "The AP paper's artist prompts: one row per (prompt, sample) with `artist`, `prompt`, `k` (the sample) and `seed` (the prompt's seed; the sample draws on top of it)."
-    df = pd.read_csv(asset_path('ap', 'artist_prompts.csv'))
+def artist_prompts(artists: Sequence[str] | None = ARTISTS, samples: int = 5, path=None) -> pd.DataFrame:
+    "The artist prompts (shipped: the ESD authors' 20 per artist; `path`: a file in the same layout, e.g. the AP authors' 40 per artist): one row per (prompt, sample) with `artist`, `prompt`, `k` (the sample) and `seed` (the prompt's seed; the sample draws on top of it)."
+    if path is not None and not Path(path).is_file(): raise CrceError(f"artist prompt file {path} not found")
+    df = pd.read_csv(asset_path('ap', 'artist_prompts.csv') if path is None else path)
+    if 'evaluation_seed' in df.columns and 'seed' not in df.columns: df = df.rename(columns={'evaluation_seed': 'seed'})   # the authors' column name
+    if not {'case_number', 'prompt', 'artist', 'seed'} <= set(df.columns): raise CrceError(f"artist prompt file {path}: needs the columns case_number, prompt, artist, seed")
     if artists is not None:
         bad = sorted(set(artists) - set(df.artist))
         if bad: raise CrceError(f"no prompts for artist(s) {bad}; known: {', '.join(sorted(set(df.artist)))}")
