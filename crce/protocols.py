@@ -19,8 +19,8 @@ __all__ = ['IMAGENETTE', 'IMAGENETTE_IDS', 'AP_SETS', 'NUDENET_LABELS', 'EXPOSED
            'GPU_SECONDS', 'SCORE_COLUMNS', 'topk_hit', 'esr_psr', 'class_sets', 'ImageNetTopK', 'MiniTopK', 'ner',
            'exposed_counts', 'NudityDetector', 'fid', 'load_lpips', 'lpips_distances', 'load_clip_scorer',
            'clip_scores', 'imagenette_prompts', 'artist_prompts', 'load_prompt_file', 'load_i2p', 'load_coco30k',
-           'ap_paper_table', 'APRun', 'ap_runs', 'erase_gpu_seconds', 'images_gpu_seconds', 'ap_settings',
-           'run_settings', 'ap_units', 'eval_jobs', 'ap_run_dir', 'ap_plan', 'plan_summary', 'score_run', 'run_ap_one',
+           'ap_paper_table', 'ap_runs', 'erase_gpu_seconds', 'images_gpu_seconds', 'ap_settings', 'run_settings',
+           'ap_units', 'eval_jobs', 'ap_run_dir', 'ap_plan', 'plan_summary', 'score_run', 'run_ap_one',
            'table1_metrics', 'summary_table', 'with_paper', 'make_classifier', 'ap_report', 'ap_reproduce',
            'add_ap_arguments', 'cmd_ap']
 
@@ -291,12 +291,7 @@ AP_TABLES = ('ap-table1', 'ap-table2', 'ap-table4')
 AP_SCHEDULE = dict(iterations=1000, lr=1e-5)   # the AP paper, App. B.1: every method
 SD_SAMPLING_AP = dict(num_inference_steps=100, guidance_scale=7.5)
 
-@dataclass(frozen=True)
-class APRun:
-    "One row of an AP table: its `label`, the crce `method` (None: the original model) and its setting `overrides`."
-    label: str
-    method: str | None = None
-    overrides: dict = field(default_factory=dict)
+from .reproduce import RunSpec as APRun   # one row of an AP table: its `label`, the crce `method` (None: the original model), setting `overrides`
 
 AP_RUNS = {
     'ap-table1': (APRun('SD'), APRun('ESD', 'esd-x-full'), APRun('UCE', 'uce'), APRun('CA', 'ca', dict(ca_anchor='object')),
