@@ -15,9 +15,12 @@ from .train import Method, Run, register, swapped, EraseConfig
 from .baselines import forward_noise
 
 # %% auto #0
-__all__ = ['IMAGE_SUFFIXES', 'TI_WARMUP', 'TI_INIT_SIGMA', 'AttnProbsProcessor', 'xattn_layers', 'recording', 'end_token_ids',
-           'prompt_ids', 'concept_positions', 'encode_ids', 'steered_tokens', 'drawn_images', 'encode_images',
-           'folder_images', 'fmn_loss', 'attention_mass', 'ti_prompt', 'textual_inversion', 'FMN']
+__all__ = ['IMAGE_SUFFIXES', 'TI_WARMUP', 'TI_INIT_SIGMA', 'MACE_TEMPLATES', 'MASK_SOURCES', 'AttnProbsProcessor', 'xattn_layers',
+           'recording', 'end_token_ids', 'prompt_ids', 'concept_positions', 'encode_ids', 'steered_tokens',
+           'drawn_images', 'encode_images', 'folder_images', 'fmn_loss', 'attention_mass', 'ti_prompt',
+           'textual_inversion', 'FMN', 'mace_prompts', 'aligned_positions', 'closed_form', 'refinement_pairs', 'refine',
+           'world_renderings', 'attention_masks', 'grounded_masks', 'segmenter_cached', 'is_miniworld2', 'mask_source',
+           'mace_loss', 'importance_timesteps', 'check_masks', 'train_lora', 'fuse', 'MACE']
 
 # %% ../nbs/15_attention.ipynb #0007856b
 class AttnProbsProcessor:
@@ -269,3 +272,265 @@ class FMN(Method):
 _FMN_PRESETS = dict(official=dict(fmn_ti=True, fmn_images=10), paper=dict(iterations=100, fmn_ti=False, fmn_images=5))
 for _name, _params in (('fmn', 'full'), ('fmn-x', 'xattn')):
     register(FMN(_name, params=_params, defaults=dict(iterations=35, lr=2e-6), presets=_FMN_PRESETS))
+
+# %% ../nbs/15_attention.ipynb #0029c4b3
+MACE_TEMPLATES = ('a photo of {}', '{} in a photo', 'a picture of {}', 'an image of {}', 'a drawing of {}', 'a painting of {}',
+                  'a sketch of {}', 'a close-up photo of {}', '{} outdoors', '{} indoors', '{} at sunset', 'a black and white photo of {}',
+                  'a blurry photo of {}', 'a bright photo of {}', 'a cartoon of {}', 'an illustration of {}', 'a digital rendering of {}',
+                  'a snapshot of {}', 'a detailed portrait of {}', '{} seen from far away', 'an old photograph of {}', 'a poster of {}',
+                  'a watercolour of {}', 'an oil painting of {}', 'a pencil drawing of {}', '{} on a sunny day', 'a high-resolution photo of {}',
+                  'a magazine cover with {}', 'a hand-drawn picture of {}', '{} in a scene')
+
+def mace_prompts(text: str, n: int, seed: int = 0) -> list[str]:
+    "The `n` prompts in which `text` co-occurs with other words: `MACE_TEMPLATES` in a seeded order (all of them if `n` >= 30)."
+    order = np.random.default_rng(_seed('mace-prompts', seed)).permutation(len(MACE_TEMPLATES))[:n]
+    return [MACE_TEMPLATES[i].format(text) for i in sorted(order)]
+
+def _unpadded(backbone, text: str) -> list[int]:
+    return backbone.tokenizer(text, truncation=True, max_length=backbone.max_length)['input_ids']
+
+def aligned_positions(backbone, old: str, new: str) -> tuple[list[int], list[int]]:
+    "Positions of `old`'s and `new`'s tokens that correspond: the common start, the common end, then the padding after both, in order (the differing words left out)."
+    a, b, L = _unpadded(backbone, old), _unpadded(backbone, new), backbone.max_length
+    p = 0
+    while p < min(len(a), len(b)) and a[p] == b[p]: p += 1
+    s = 0
+    while s < min(len(a), len(b)) - p and a[len(a) - 1 - s] == b[len(b) - 1 - s]: s += 1
+    ia = list(range(p)) + list(range(len(a) - s, len(a))) + list(range(len(a), L - max(0, len(b) - len(a))))
+    ib = list(range(p)) + list(range(len(b) - s, len(b))) + list(range(len(b), L - max(0, len(a) - len(b))))
+    return ia, ib
+
+def closed_form(W: torch.Tensor, pairs, lam: float) -> torch.Tensor:
+    "The W' minimising sum over `pairs` (C (n, in), V (n, out)) of |C W'^T - V|^2 plus lam |W' - W|^2: (lam W + sum V^T C)(lam I + sum C^T C)^-1, in float64."
+    a = lam * W.double()
+    b = lam * torch.eye(W.shape[1], dtype=torch.float64, device=W.device)
+    for C, V in pairs:
+        C, V = C.double().to(W.device), V.double().to(W.device)
+        a = a + V.T @ C; b = b + C.T @ C
+    try: return torch.linalg.solve(b, a.T).T.to(W.dtype)   # b is symmetric: W' b = a  <=>  b W'^T = a^T
+    except RuntimeError: raise CrceError(f"the closed form is singular (lambda={lam} and too few embeddings): use mace_lambda > 0") from None
+
+def refinement_pairs(run: Run, anchor: str) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    "MACE's refinement data, per prompt of every target: the embeddings of the words around the concept and, at the same places, those of the prompt with the anchor instead."
+    out = []
+    for k, concept in enumerate(run.concepts):
+        text = run.cfg.prompt or concept.key
+        for old in mace_prompts(text, run.cfg.mace_prompts, run.seed):
+            new = old.replace(text, anchor)
+            ia, ib = aligned_positions(run.backbone, old, new)
+            out.append((run.emb([old])[0, ia], run.emb([new])[0, ib]))
+    return out
+
+def refine(run: Run, anchor: str, lam: float) -> dict[str, torch.Tensor]:
+    "Stage 1, closed-form refinement: each trained projection W (attn2 `to_k`, `to_v`) maps the words around the concept to what it gave them beside the anchor."
+    bad = [n for n, p in run.trained.items() if p.dim() != 2 or n.rsplit('.', 2)[-2] not in ('to_k', 'to_v')]
+    if bad: raise CrceError(f"MACE edits the cross-attention key and value projections; {bad[0]} is not one (use params='xattn-strict')")
+    data = refinement_pairs(run, anchor)
+    return {n: closed_form(run.original[n], [(c, e @ run.original[n].T.to(e)) for c, e in data], lam) for n in run.trained}
+
+# %% ../nbs/15_attention.ipynb #00334e26
+def world_renderings(key: str, n: int, seed: int = 0, size: int = 32, path=None) -> tuple[torch.Tensor, torch.Tensor]:
+    "Mini world 2: `n` renderings of target `key`'s image group (n, 3, size, size) in [-1, 1] and their foreground masks (n, size, size), from `seed`."
+    from crce.miniworld.data2 import Atlas, render, style
+    atlas = Atlas(path)
+    rows = [r for r in atlas.manifest['prompts'] if r['role'] == 'target' and r['concept'] == key]
+    if not rows: raise CrceError(f"{key!r} is not a target of mini world 2: no renderings to take masks from (use mace_masks='attention')")
+    sets, codes = tuple(atlas.manifest['train_sets']), rows[0]['group'].split('+')
+    rng, ims, masks = np.random.default_rng(seed), [], []   # the draw of `Atlas.render_group`, plus each drawing's alpha
+    picks = [(sets[int(rng.integers(len(sets)))], codes[int(rng.integers(len(codes)))]) for _ in range(n)]
+    for p in picks:
+        tile, st = atlas.tile(*p), style(rng)
+        ims.append(render(tile, size, **st))
+        white = np.concatenate([np.full(tile.shape[:2] + (3,), 255, np.uint8), tile[..., 3:]], -1)
+        masks.append(render(white, size, bg=(0, 0, 0), scale=st['scale'], shift=st['shift'])[..., 0] > 127)
+    x = torch.from_numpy(np.stack(ims)).permute(0, 3, 1, 2).float() / 127.5 - 1
+    return x, torch.from_numpy(np.stack(masks)).float()
+
+def attention_masks(backbone, latents: torch.Tensor, ctx: torch.Tensor, positions: torch.Tensor, t: int = 300, seed: int = 0) -> torch.Tensor:
+    """Masks (n, h, w) at the latent grid where the model's own cross-attention to `positions` is above its image mean: each layer's map
+    (summed over the positions, averaged over heads) upsampled to the grid, averaged over layers; the images noised to timestep `t`."""
+    bb, out = backbone, []
+    g = torch.Generator().manual_seed(seed)
+    tt = torch.tensor([t], device=bb.device)
+    for i in range(len(latents)):
+        x_t = forward_noise(bb, latents[i:i + 1], torch.randn((1, *latents.shape[1:]), generator=g).to(latents), tt)
+        with torch.no_grad(), recording(bb.unet) as probs: bb.unet(x_t, tt, encoder_hidden_states=ctx)
+        H, W = latents.shape[-2:]
+        maps = []
+        for ps in probs.values():
+            for p in ps:
+                m = p[0][..., positions.to(p.device)].sum(-1).mean(0)       # (N,)
+                h = int(round(math.sqrt(m.numel() * H / W)))
+                maps.append(F.interpolate(m.view(1, 1, h, -1).float(), size=(H, W), mode='bilinear', align_corners=False)[0, 0])
+        a = torch.stack(maps).mean(0)
+        out.append((a > a.mean()).float())
+    return torch.stack(out)
+
+def grounded_masks(images: torch.Tensor, label: str, detector: str = 'IDEA-Research/grounding-dino-base',
+                   segmenter: str = 'facebook/sam-vit-huge', threshold: float = 0.3, device=None) -> list:
+    """Per image (n, 3, H, W) in [0, 1], the mask (H, W) of `label` by GroundingDINO (the best box above `threshold`) and SAM
+    (the union of its masks for that box), both through transformers; None for an image in which nothing is found."""
+    from PIL import Image
+    from transformers import pipeline, AutoModelForMaskGeneration, AutoProcessor
+    from crce.core import default_device
+    dev = default_device(device)
+    det = pipeline(task='zero-shot-object-detection', model=detector, device=dev)
+    sam, proc = AutoModelForMaskGeneration.from_pretrained(segmenter).to(dev).eval(), AutoProcessor.from_pretrained(segmenter)
+    out = []
+    for x in images:
+        im = Image.fromarray((x.permute(1, 2, 0).clamp(0, 1) * 255).round().byte().cpu().numpy())
+        found = det(im, candidate_labels=[label if label.endswith('.') else label + '.'], threshold=threshold)
+        if not found: out.append(None); continue
+        b = max(found, key=lambda r: r['score'])['box']
+        inp = proc(images=im, input_boxes=[[[b['xmin'], b['ymin'], b['xmax'], b['ymax']]]], return_tensors='pt').to(dev)
+        with torch.no_grad(): pred = sam(**inp).pred_masks
+        m = proc.post_process_masks(pred.cpu(), inp['original_sizes'].cpu(), inp['reshaped_input_sizes'].cpu())[0]   # (1, 3, H, W)
+        out.append(m[0].any(0).float())
+    return out
+
+def segmenter_cached(*repos: str) -> bool:
+    "Whether every Hub model in `repos` is in the local cache (so 'auto' masks can use it without a download)."
+    try:
+        from huggingface_hub import try_to_load_from_cache
+        return all(isinstance(try_to_load_from_cache(r, 'config.json'), str) for r in repos)
+    except Exception: return False
+
+MASK_SOURCES = ('auto', 'world', 'segmenter', 'attention')
+
+def is_miniworld2(backbone) -> bool:
+    from crce.miniworld.model2 import MINIWORLD2_NAME
+    return backbone.name == MINIWORLD2_NAME
+
+def mask_source(backbone, choice: str = 'auto', detector: str = '', segmenter: str = '') -> str:
+    "Where MACE's masks come from: `choice`, or with 'auto' the world's renderings (mini world 2), else the segmenter if cached, else the attention fallback."
+    if choice not in MASK_SOURCES: raise CrceError(f"mace_masks={choice!r} is not one of {', '.join(MASK_SOURCES)}")
+    if choice != 'auto': return choice
+    if is_miniworld2(backbone): return 'world'
+    return 'segmenter' if segmenter_cached(detector, segmenter) else 'attention'
+
+# %% ../nbs/15_attention.ipynb #003681dd
+def mace_loss(probs: dict, mask: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+    "MACE's attention loss: per layer, the norm of the probabilities at the concept `positions` inside `mask` (H, W), resized to the layer's grid (nearest); summed over layers."
+    total, H, W = 0., *mask.shape[-2:]
+    for ps in probs.values():
+        for p in ps:
+            N = p.shape[-2]
+            h = int(round(math.sqrt(N * H / W)))
+            m = F.interpolate(mask.view(1, 1, H, W).float(), size=(h, N // h), mode='nearest').flatten().to(p.device) > 0.5
+            total = total + p[:, :, m][..., positions.to(p.device)].float().norm()
+    return torch.as_tensor(total)
+
+def importance_timesteps(T: int = 1000) -> torch.Tensor:
+    "MACE's timestep weights: sigmoid(0.05 (t - 200)) - sigmoid(0.05 (t - 400)), normalised (most weight on t = 200..400)."
+    t = torch.arange(T, dtype=torch.float64)
+    w = torch.sigmoid(0.05 * (t - 200)) - torch.sigmoid(0.05 * (t - 400))
+    return w / w.sum()
+
+def check_masks(masks: torch.Tensor, latents: torch.Tensor, scale: int = 1) -> None:
+    "A one-line CrceError unless `masks` is one (H, W) mask per image, at the latent grid or at the images' pixel size (`scale` x the grid)."
+    n, h, w = len(latents), *latents.shape[-2:]
+    if not torch.is_tensor(masks) or masks.dim() != 3 or len(masks) != n:
+        raise CrceError(f"MACE needs one mask (H, W) per image: {n} images, masks of shape {tuple(getattr(masks, 'shape', ()))}")
+    if tuple(masks.shape[-2:]) not in {(h, w), (h * scale, w * scale)}:
+        raise CrceError(f"mask of size {tuple(masks.shape[-2:])} does not fit the images: expected {(h * scale, w * scale)} pixels or the latent grid {(h, w)}")
+
+def train_lora(backbone, latents: torch.Tensor, masks: torch.Tensor, ctxs: list, positions: list, steps: int = 50, lr: float = 1e-5,
+               rank: int = 1, importance: bool = True, generator: torch.Generator | None = None, scale: int = 1):
+    """Stage 2 for one concept: a rank-`rank` adapter on every cross-attention key and value, trained so that the concept's tokens
+    (`positions[j]` of prompt `ctxs[j]`) receive little attention inside each image's mask; returns per layer (dK, dV) and the losses."""
+    bb = backbone
+    check_masks(masks, latents, scale)
+    if not ctxs or len(ctxs) != len(positions): raise CrceError("MACE's adapter needs at least one prompt, each with its concept positions")
+    g = generator or torch.Generator().manual_seed(0)
+    lora, params = {}, []
+    for n, m in xattn_layers(bb.unet).items():
+        pair = []
+        for lin in (m.to_k, m.to_v):
+            down = (torch.randn((rank, lin.in_features), generator=g) / rank).to(bb.device, bb.dtype).requires_grad_(True)
+            up = torch.zeros((lin.out_features, rank), device=bb.device, dtype=bb.dtype, requires_grad=True)
+            pair.append((down, up)); params += [down, up]
+        lora[n] = pair
+    deltas = {n: tuple((lambda c, d=d, u=u: c @ d.T @ u.T) for d, u in pair) for n, pair in lora.items()}
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    T = int(bb.scheduler.config.num_train_timesteps)
+    w = importance_timesteps(T) if importance else None
+    losses = []
+    for s in range(steps):
+        i = int(torch.randint(len(latents), (1,), generator=g))
+        j = int(torch.randint(len(ctxs), (1,), generator=g))
+        t = (torch.multinomial(w, 1, generator=g) if importance else torch.randint(T, (1,), generator=g)).to(bb.device)
+        x_t = forward_noise(bb, latents[i:i + 1], torch.randn((1, *latents.shape[1:]), generator=g).to(latents), t)
+        with recording(bb.unet, deltas) as probs: bb.unet(x_t, t, encoder_hidden_states=ctxs[j])
+        loss = mace_loss(probs, masks[i], positions[j])
+        opt.zero_grad()
+        if loss.requires_grad:
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+        losses.append(float(loss.detach()))
+    return {n: tuple((u @ d).detach() for d, u in pair) for n, pair in lora.items()}, losses
+
+def fuse(base: dict[str, torch.Tensor], adapted: list[dict[str, torch.Tensor]], contexts: list[torch.Tensor], lam: float) -> dict[str, torch.Tensor]:
+    """Stage 3, closed-form fusion: per projection, the W minimising sum over concepts i of |C_i W^T - C_i W_i^T|^2 plus lam |W - W_base|^2,
+    where W_i is the projection with concept i's adapter and C_i (n_i, in) the token embeddings of concept i's prompts."""
+    if len(adapted) != len(contexts): raise CrceError(f"fusion needs one set of contexts per adapter, got {len(contexts)} for {len(adapted)}")
+    return {n: closed_form(W, [(C, C.to(W) @ a[n].T.to(C.device)) for a, C in zip(adapted, contexts)], lam) for n, W in base.items()}
+
+# %% ../nbs/15_attention.ipynb #00419861
+class MACE(Method):
+    "MACE: closed-form refinement of the cross-attention keys and values, one attention-suppressing adapter per concept, closed-form fusion."
+    def check(self, cfg):
+        if cfg.mace_masks not in MASK_SOURCES: raise CrceError(f"mace_masks={cfg.mace_masks!r} is not one of {', '.join(MASK_SOURCES)}")
+        if min(cfg.mace_prompts, cfg.mace_rank, cfg.mace_images, cfg.mace_gen_steps) < 1 or cfg.mace_steps < 0 or cfg.mace_lambda < 0 or cfg.mace_guidance < 0:
+            raise CrceError("MACE needs mace_prompts, mace_rank, mace_images, mace_gen_steps >= 1, mace_steps >= 0, mace_lambda >= 0 and mace_guidance >= 0")
+        if not cfg.mace_anchor.strip(): raise CrceError("mace_anchor is empty: name the concept the erased ones are mapped to (e.g. 'ground')")
+    def images(self, run, k: int, source: str, positions, ctx) -> tuple[torch.Tensor, torch.Tensor, int]:
+        "Target `k`'s latents, masks and the masks' scale over the latent grid (1: at the grid; the VAE's factor: at pixel size)."
+        c, bb, key = run.cfg, run.backbone, run.concepts[k].key
+        if source == 'world':
+            x, m = world_renderings(key, c.mace_images, _seed(run.seed, 'mace-world', key), bb.image_size)
+            return encode_images(bb, x), m, bb.vae_scale_factor
+        lat = drawn_images(run, k, c.mace_images, c.mace_gen_steps, c.mace_guidance, 'mace')
+        with swapped(run.trained, run.original):
+            att = attention_masks(bb, lat, ctx, positions, seed=_seed(run.seed, 'mace-mask', key))
+            if source == 'attention': return lat, att, 1
+            from crce.backbone import decode_latents
+            found = grounded_masks(decode_latents(bb, lat), c.prompt or key, c.mace_detector, c.mace_segmenter)
+        scale = bb.vae_scale_factor
+        up = lambda a: F.interpolate(a[None, None], scale_factor=scale, mode='nearest')[0, 0]
+        return lat, torch.stack([f if f is not None else up(a) for f, a in zip(found, att)]), scale
+    def fit(self, run):
+        import time
+        c, bb, info = run.cfg, run.backbone, {}
+        source = mask_source(bb, c.mace_masks, c.mace_detector, c.mace_segmenter)
+        t0 = time.time()
+        cfr = refine(run, c.mace_anchor, c.mace_lambda)                                   # stage 1
+        info['refinement_s'] = round(time.time() - t0, 2)
+        with torch.no_grad():
+            for n, p in run.trained.items(): p.copy_(cfr[n])
+        adapted, contexts = [], []
+        for k, concept in enumerate(run.concepts):                                        # stage 2, one adapter per concept
+            t0, text = time.time(), c.prompt or concept.key
+            prompts = mace_prompts(text, c.mace_prompts, run.seed)
+            ctxs = [run.emb([p]) for p in prompts]
+            pos = [concept_positions(bb, p, text, c.mace_pooler) for p in prompts]
+            lat, masks, scale = self.images(run, k, source, concept_positions(bb, prompts[0], text, False), ctxs[0])
+            g = torch.Generator().manual_seed(_seed(run.seed, 'mace-lora', concept.key))
+            d, losses = train_lora(bb, lat, masks, ctxs, pos, c.mace_steps, c.lr, c.mace_rank, c.mace_importance, g, scale)
+            names = {n: m for n, m in xattn_layers(bb.unet).items()}
+            delta = {}
+            for n in names:
+                delta[f'{n}.to_k.weight'], delta[f'{n}.to_v.weight'] = d[n]
+            adapted.append({n: cfr[n] + delta[n].to(cfr[n]) for n in run.trained})
+            contexts.append(torch.cat(ctxs).flatten(0, 1))
+            info[concept.key] = dict(prompts=len(prompts), images=len(lat), masks=source, mask_cover=round(float(masks.float().mean()), 4),
+                                     lora_loss=[round(losses[0], 5), round(losses[-1], 5)] if losses else None, lora_s=round(time.time() - t0, 2))
+        t0 = time.time()
+        fused = fuse(cfr, adapted, contexts, c.mace_lambda)                               # stage 3
+        with torch.no_grad():
+            for n, p in run.trained.items(): p.copy_(fused[n])
+        info['fusion_s'] = round(time.time() - t0, 2)
+        run.state['mace'] = dict(info, anchor=c.mace_anchor, masks=source)
+    def manifest(self, run): return dict(mace=run.state.get('mace', {}))
+
+_ = register(MACE('mace', params='xattn-strict', iterations=0, defaults=dict(lr=1e-5)))

@@ -129,8 +129,8 @@ class EraseConfig:
     mace_importance: bool = True      # MACE: timesteps drawn around t = 200..400 (the authors' importance sampling)
     mace_gen_steps: int = 30          # MACE: DDIM steps of the drawn images
     mace_guidance: float = 7.5        # MACE: guidance of the drawn images
-    mace_detector: str = 'IDEA-Research/grounding-dino-base'   # MACE: GroundingDINO (Hub id) for mask_source 'segmenter'
-    mace_segmenter: str = 'facebook/sam-vit-huge'              # MACE: SAM (Hub id) for mask_source 'segmenter'
+    mace_detector: str = 'IDEA-Research/grounding-dino-base'   # MACE: GroundingDINO (Hub id) for mace_masks='segmenter'
+    mace_segmenter: str = 'facebook/sam-vit-huge'              # MACE: SAM (Hub id) for mace_masks='segmenter'
     checkpoint_every: int = 0
 
 PRESETS = {
