@@ -108,6 +108,29 @@ class EraseConfig:
     ca_prior: str = 'auto'            # CA: the prior-preservation term: auto (on when the target's prompt contains the anchor) | on | off
     ca_prior_weight: float = 1.0      # CA: its weight (the authors' prior_loss_weight)
     ca_detach_sot: bool = True        # CA: no gradient through the start token's keys and values (the authors' attention processor)
+    fmn_images: int = 10              # FMN: images of each concept (the authors' data folders hold 10)
+    fmn_data: str = ''                # FMN: a folder of the concept's images ('': the frozen model draws them; several targets: one subfolder per key)
+    fmn_gen_steps: int = 25           # FMN: DDIM steps of the drawn images
+    fmn_guidance: float = 7.5         # FMN: guidance of the drawn images
+    fmn_template: str = 'a photo of {}'  # FMN: the training prompt (the authors' object prompt)
+    fmn_pooler: bool = True           # FMN: also steer the end-of-text positions (the authors' use_pooler)
+    fmn_ti: bool = False              # FMN: find the concept's tokens by textual inversion first
+    fmn_ti_tokens: int = 4            # FMN: learned tokens (the authors' <s1>..<s4>)
+    fmn_ti_steps: int = 500           # FMN: textual-inversion steps
+    fmn_ti_lr: float = 1e-3           # FMN: textual-inversion learning rate
+    mace_anchor: str = 'ground'       # MACE: the concept the refinement maps the erased one to (the CRCE paper: 'sky' or 'ground')
+    mace_lambda: float = 10.0         # MACE: weight of keeping the current projection in refinement and fusion (the authors' lamb)
+    mace_prompts: int = 30            # MACE: prompts per concept in which it co-occurs with other words
+    mace_rank: int = 1                # MACE: rank of each concept's LoRA
+    mace_steps: int = 50              # MACE: LoRA steps per concept
+    mace_images: int = 8              # MACE: images of each concept
+    mace_masks: str = 'auto'          # MACE: auto | world | segmenter | attention
+    mace_pooler: bool = True          # MACE: also suppress the end-of-text positions (the authors' use_pooler)
+    mace_importance: bool = True      # MACE: timesteps drawn around t = 200..400 (the authors' importance sampling)
+    mace_gen_steps: int = 30          # MACE: DDIM steps of the drawn images
+    mace_guidance: float = 7.5        # MACE: guidance of the drawn images
+    mace_detector: str = 'IDEA-Research/grounding-dino-base'   # MACE: GroundingDINO (Hub id) for mace_masks='segmenter'
+    mace_segmenter: str = 'facebook/sam-vit-huge'              # MACE: SAM (Hub id) for mace_masks='segmenter'
     checkpoint_every: int = 0
 
 PRESETS = {
@@ -126,6 +149,7 @@ def method_config(method: str = 'crce', preset: str = 'paper', **overrides) -> E
     kw = dict(PRESETS[preset]['common'])
     if m.crce_family: kw.update(PRESETS[preset]['crce'])
     kw.update(m.defaults)   # the method's own schedule, where it has one (a world's settings override it, see `with_defaults`)
+    kw.update(m.presets.get(preset, {}))   # ... and its settings under this preset, where they differ
     kw.update(m.config)
     names = {f.name for f in dataclasses.fields(EraseConfig)}
     bad = [k for k in overrides if k not in names]
@@ -135,6 +159,7 @@ def method_config(method: str = 'crce', preset: str = 'paper', **overrides) -> E
     elif isinstance(kw.get('ap_vocab'), (list, tuple)): kw['ap_vocab'] = list(kw['ap_vocab'])
     cfg = EraseConfig(method=method, preset=preset, **kw)
     _check_config(cfg)
+    m.check(cfg)
     return cfg
 
 _FIELD_TYPES = None
@@ -201,6 +226,8 @@ def effective_settings(cfg: EraseConfig) -> dict:
     if cfg.corefs != 'adversarial': d = {k: v for k, v in d.items() if not k.startswith('ap_')}
     if cfg.corefs != 'sphere': d = {k: v for k, v in d.items() if not k.startswith('sphere_')}
     if not cfg.method.startswith('uce'): d = {k: v for k, v in d.items() if not k.startswith('uce_')}
+    for pre in ('fmn', 'mace'):
+        if not cfg.method.startswith(pre): d = {k: v for k, v in d.items() if not k.startswith(pre + '_')}
     if cfg.method != 'ca' and not cfg.method.startswith('ca-'): d = {k: v for k, v in d.items() if not k.startswith('ca_')}
     return d
 
@@ -390,11 +417,15 @@ class Run:
 
 class Method:
     "An erasure method as a plug-in of the shared loop: the settings it fixes (`config`) and the hooks `erase` calls."
-    def __init__(self, name: str, crce_family: bool = False, defaults: dict | None = None, **config):
-        keys = set(config) | set(defaults or {})
+    def __init__(self, name: str, crce_family: bool = False, defaults: dict | None = None, presets: dict | None = None, **config):
+        presets = {k: dict(v) for k, v in (presets or {}).items()}
+        if set(presets) - set(PRESETS): raise CrceError(f"method {name!r} has settings for unknown preset(s) {', '.join(sorted(set(presets) - set(PRESETS)))}")
+        keys = set(config) | set(defaults or {}) | {k for v in presets.values() for k in v}
         bad = sorted(keys - {f.name for f in dataclasses.fields(EraseConfig)} | ({'method', 'preset'} & keys))
         if bad: raise CrceError(f"method {name!r} sets unknown setting(s) {', '.join(bad)}")
-        self.name, self.crce_family, self.config, self.defaults = name, crce_family, config, dict(defaults or {})
+        self.name, self.crce_family, self.config, self.defaults, self.presets = name, crce_family, config, dict(defaults or {}), presets
+    def check(self, cfg: EraseConfig) -> None:
+        "Raise a one-line CrceError for settings of this method that are out of range (called by `method_config`)."
     def setup(self, run: Run) -> None:
         "Once per run, before a checkpoint is restored (candidates, a fixed draw)."
     def fit(self, run: Run) -> None:
@@ -424,7 +455,7 @@ class Method:
     def __repr__(self): return f"{type(self).__name__}({self.name!r}, {', '.join(f'{k}={v!r}' for k, v in self.config.items())})"
 
 METHODS: dict[str, Method] = {}
-PLUGIN_MODULES = ['crce.baselines']   # modules that register more methods when imported (the baselines of the papers' tables)
+PLUGIN_MODULES = ['crce.baselines', 'crce.attention']   # modules that register more methods when imported (the baselines of the papers' tables)
 
 def load_plugins() -> None:
     "Import the plug-in modules, so that their methods are registered."
@@ -435,7 +466,8 @@ def register(method: Method) -> Method:
     "Add `method` to the registry under its name (what `erase`, `method_config` and `--method` look up)."
     if not isinstance(method, Method): raise CrceError(f"register needs a Method, got {type(method).__name__}")
     old = METHODS.get(method.name)
-    same = old is not None and type(old).__qualname__ == type(method).__qualname__ and old.config == method.config and old.defaults == method.defaults   # the same method, defined again
+    same = (old is not None and type(old).__qualname__ == type(method).__qualname__ and old.config == method.config
+            and old.defaults == method.defaults and old.presets == method.presets)   # the same method, defined again
     if not method.name or (old is not None and not same) or _NOISE_RE.match(method.name):
         raise CrceError(f"method name {method.name!r} is empty or taken")
     METHODS[method.name] = method
