@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_backbone.ipynb #3e08d161
 from __future__ import annotations
-import gzip, json, os
+import contextlib, gzip, json, os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -55,6 +55,7 @@ class Backbone:
     max_length: int | None = None
     image_size: int | None = None
     text_attention_mask: bool = False
+    prompt_context: object = None   # optional f(prompts, embeddings) -> a context manager in which `generate` samples that batch
     def __post_init__(self):
         if self.max_length is None:
             ml = getattr(self.tokenizer, 'model_max_length', 77)
@@ -188,7 +189,9 @@ def generate(backbone: Backbone, prompts: Sequence[str], seeds: Sequence[int] | 
             x, g = torch.randn((len(ps), *shape), generator=generator), generator
         if g is not None and backbone.device.type != 'cpu':   # step noise must be drawn where the latents live
             x = x.to(backbone.device); g = None if isinstance(g, list) else g
-        lat = ddim_sample(backbone, encode_prompts(backbone, ps), uncond, x, num_inference_steps, guidance_scale, eta, generator=g)
+        cond = encode_prompts(backbone, ps)
+        with (backbone.prompt_context(ps, cond) if backbone.prompt_context is not None else contextlib.nullcontext()):
+            lat = ddim_sample(backbone, cond, uncond, x, num_inference_steps, guidance_scale, eta, generator=g)
         out.append(decode_latents(backbone, lat))
     return torch.cat(out)
 

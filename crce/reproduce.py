@@ -130,7 +130,7 @@ def _check_manifest(d: Path, spec: RunSpec, concept, seed: int, preset: str, ove
 def run_one(backbone, judge, concept, spec: RunSpec, seed: int, out_dir, settings: dict, template: str = '{}',
             progress: bool = True) -> pd.DataFrame:
     "Erase (or load) `spec` for `concept` (or a list of concepts erased together) with `seed`, evaluate it under `out_dir/runs/...`, restore the backbone; the tidy results."
-    from crce.train import erase, method_config, select_params
+    from crce.train import erase, method_config, PARAM_SETS
     from crce.evaluate import evaluate
     unit = concept if isinstance(concept, list) else [concept]
     erased = [c.key for c in unit] if len(unit) > 1 else None   # erased together: no target is another's retain, for every row
@@ -143,7 +143,7 @@ def run_one(backbone, judge, concept, spec: RunSpec, seed: int, out_dir, setting
             cfg = method_config(spec.method, settings['preset'], **ov)
             if (ed/'erasure.safetensors').exists(): _check_manifest(ed, spec, concept, seed, settings['preset'], ov)
             # snapshot first: an erasure loaded, or stopped halfway, must not leave its weights in the backbone
-            restore = {n: p.detach().clone() for n, p in select_params(unet, cfg.params).items()}
+            restore = {n: p.detach().clone() for n, p in unet.named_parameters() if PARAM_SETS[cfg.params](n)}
             # a finished run on disk is loaded by erase, an interrupted one resumes from its checkpoint, a missing one trains
             res = erase(backbone, unit, method=spec.method, preset=settings['preset'], out_dir=ed, seed=seed, progress=progress, **ov)
             fp = res.manifest['run_key']   # images are filed under the run's identity, not the file's bytes
@@ -153,6 +153,8 @@ def run_one(backbone, judge, concept, spec: RunSpec, seed: int, out_dir, setting
     finally:
         if restore is not None:
             from crce.train import put_params
+            from crce.adapters import remove_adapters
+            remove_adapters(backbone)   # modules a method added (SPM, Receler) go, with their prompt hook
             put_params(backbone, restore)
 
 # %% ../nbs/32_reproduce.ipynb #9b9a3307

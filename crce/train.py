@@ -33,6 +33,7 @@ PARAM_SETS: dict[str, Callable[[str], bool]] = {
     'noxattn': lambda n: not _in_attn2(n) and not n.startswith(('time_embedding.', 'conv_out.', 'conv_norm_out.')),
     'selfattn': lambda n: '.attn1.' in n,
     'full': lambda n: True,
+    'adapters': lambda n: n.startswith('crce_adapters.'),   # modules a method adds to the UNet (`crce.adapters`: SPM, Receler)
 }
 
 def select_params(unet: torch.nn.Module, params: str) -> dict[str, torch.nn.Parameter]:
@@ -131,6 +132,19 @@ class EraseConfig:
     mace_guidance: float = 7.5        # MACE: guidance of the drawn images
     mace_detector: str = 'IDEA-Research/grounding-dino-base'   # MACE: GroundingDINO (Hub id) for mace_masks='segmenter'
     mace_segmenter: str = 'facebook/sam-vit-huge'              # MACE: SAM (Hub id) for mace_masks='segmenter'
+    spm_rank: int = 1                 # SPM: rank of each membrane (the authors' network.rank)
+    spm_alpha: float = 1.0            # SPM: the membranes' scale is alpha / rank (the authors' network.alpha)
+    spm_surrogates: int = 2           # SPM: surrogate embeddings anchored per step (latent anchoring)
+    spm_la_strength: float = 1000.0   # SPM: weight of the latent-anchoring term (the authors' la_strength)
+    spm_transport: str = 'clipcos_tokenuni'  # SPM at inference: clipcos_tokenuni | clipcos | tokenuni (facilitated transport) | off (always on)
+    receler_rank: int = 128           # Receler: hidden width of each eraser (the authors' eraser_rank)
+    receler_reg_weight: float = 0.1   # Receler: weight of the concept-localised regularisation (concept_reg_weight)
+    receler_mask_threshold: float = 0.1  # Receler: threshold on the normalised attention map (mask_thres)
+    receler_mask_res: int = 16        # Receler: side of the cross-attention maps the mask is made from (16, as the authors)
+    receler_adv_steps: int = 50       # Receler: adversary updates per iteration (advrs_iters; 0: no adversarial prompts)
+    receler_adv_tokens: int = 16      # Receler: soft tokens of the adversarial prompt (num_advrs_prompts)
+    receler_adv_lr: float = 0.1       # Receler: the adversary's Adam learning rate
+    receler_adv_decay: float = 0.1    # Receler: the adversary's weight decay
     checkpoint_every: int = 0
 
 PRESETS = {
@@ -168,7 +182,10 @@ _RANGES = {   # setting: (lowest, highest, lowest excluded) of the numeric setti
     **{k: (0,) for k in ('iterations', 'M', 'N', 'checkpoint_every', 'xt_guidance', 'uce_erase_scale', 'uce_preserve_scale', 'ca_guidance', 'ca_prior_weight')},
     **{k: (1,) for k in ('ddim_steps', 'ap_vocab_size', 'ap_pool', 'ap_K', 'ap_adv_steps', 'sphere_max_proposals', 'ca_images', 'ca_batch', 'ca_gen_steps')},
     **{k: (0, None, True) for k in ('lr', 'ap_lr', 'ap_tau', 'sphere_r_max', 'uce_lambda')},
-    'certainty_noise': (0, 1),
+    **{k: (0,) for k in ('spm_surrogates', 'spm_la_strength', 'receler_reg_weight', 'receler_adv_steps', 'receler_adv_decay')},
+    **{k: (1,) for k in ('spm_rank', 'receler_rank', 'receler_mask_res', 'receler_adv_tokens')},
+    **{k: (0, None, True) for k in ('spm_alpha', 'receler_adv_lr')},
+    'certainty_noise': (0, 1), 'receler_mask_threshold': (0, 1),
 }
 
 def _field_types() -> dict[str, str]:
@@ -226,7 +243,7 @@ def effective_settings(cfg: EraseConfig) -> dict:
     if cfg.corefs != 'adversarial': d = {k: v for k, v in d.items() if not k.startswith('ap_')}
     if cfg.corefs != 'sphere': d = {k: v for k, v in d.items() if not k.startswith('sphere_')}
     if not cfg.method.startswith('uce'): d = {k: v for k, v in d.items() if not k.startswith('uce_')}
-    for pre in ('fmn', 'mace'):
+    for pre in ('fmn', 'mace', 'spm', 'receler'):
         if not cfg.method.startswith(pre): d = {k: v for k, v in d.items() if not k.startswith(pre + '_')}
     if cfg.method != 'ca' and not cfg.method.startswith('ca-'): d = {k: v for k, v in d.items() if not k.startswith('ca_')}
     return d
@@ -363,12 +380,15 @@ def load_erasure(path: str | os.PathLike, target, model_check: str = 'warn') -> 
     if not path.exists(): raise CrceError(f"no erasure weights at {path}")
     unet = getattr(target, 'unet', target)
     if not isinstance(unet, torch.nn.Module): raise CrceError(f"cannot load an erasure into {type(target).__name__}: expected a Backbone, a pipeline with .unet or a UNet")
-    sd = dict(unet.named_parameters())
     try:
         tensors = load_file(str(path))
         with safe_open(str(path), 'pt') as f: meta = f.metadata() or {}
     except Exception as e: raise CrceError(f"{path} is not a readable safetensors file ({' '.join(str(e).split())[:200]})") from None
     if not tensors: raise CrceError(f"{path.name} holds no tensors: an empty erasure would evaluate the original model under its name")
+    try: plugin = get_method(meta['method']) if meta.get('method') else None   # the method that made it: it rebuilds any modules of its own
+    except CrceError: plugin = None
+    if plugin is not None: plugin.load(target, meta)
+    sd = dict(unet.named_parameters())
     for n, v in tensors.items():
         if n not in sd: raise CrceError(f"{path.name} has parameter {n} that this UNet lacks (a different architecture?)")
         if sd[n].shape != v.shape: raise CrceError(f"{path.name}: {n} has shape {tuple(v.shape)}, this UNet's is {tuple(sd[n].shape)}")
@@ -382,7 +402,7 @@ def load_erasure(path: str | os.PathLike, target, model_check: str = 'warn') -> 
             outside = sorted(set(tensors) - set(select_params(unet, params)))
             if outside: raise CrceError(f"{path.name}: {len(outside)} tensor(s) outside the run's parameter set {params!r} (e.g. {outside[0]})")
     if model_check != 'off' and meta.get('fingerprint'):
-        if model_fingerprint({n: sd[n] for n in tensors}) != meta['fingerprint']:
+        if (plugin.fingerprint if plugin is not None else lambda u, o: model_fingerprint(o))(unet, {n: sd[n] for n in tensors}) != meta['fingerprint']:
             msg = (f"{path.name} was trained from another model (or this one already carries an erasure): "
                    f"the replaced parameters' current values do not match its fingerprint")
             if model_check == 'error': raise CrceError(msg)
@@ -452,10 +472,20 @@ class Method:
     def manifest(self, run: Run) -> dict:
         "Fields the method adds to the run's manifest."
         return {}
+    def prepare(self, backbone: Backbone, cfg: EraseConfig, seed: int, concepts: list) -> None:
+        "Before the trained parameters are selected: a method whose parameters are new modules adds them to the UNet here (`crce.adapters`)."
+    def fingerprint(self, unet: torch.nn.Module, original: dict) -> str:
+        "The identity of the model an erasure is made from: by default a hash of the trained parameters' original values."
+        return model_fingerprint(original)
+    def metadata(self, run: Run) -> dict[str, str]:
+        "Entries the method adds to the metadata of `erasure.safetensors` (e.g. the layout of its modules)."
+        return {}
+    def load(self, target, meta: dict) -> None:
+        "Before a saved erasure's tensors are loaded into `target` (a Backbone, pipeline or UNet): rebuild what they belong to, from the file's `meta`."
     def __repr__(self): return f"{type(self).__name__}({self.name!r}, {', '.join(f'{k}={v!r}' for k, v in self.config.items())})"
 
 METHODS: dict[str, Method] = {}
-PLUGIN_MODULES = ['crce.baselines', 'crce.attention']   # modules that register more methods when imported (the baselines of the papers' tables)
+PLUGIN_MODULES = ['crce.baselines', 'crce.attention', 'crce.adapters']   # modules that register more methods when imported (the baselines of the papers' tables)
 
 def load_plugins() -> None:
     "Import the plug-in modules, so that their methods are registered."
@@ -801,9 +831,10 @@ def erase(backbone: Backbone, concept, method: str = 'crce', preset: str = 'pape
     with (run_lock(out_dir, 'erase') if out_dir is not None else contextlib.nullcontext()):   # the folder made, checked writable and held
         label, ident = _run_concept(cs)
         for p in backbone.unet.parameters(): p.requires_grad_(False)
+        plugin.prepare(backbone, cfg, seed, cs)
         trained = select_params(backbone.unet, cfg.params)
         original = {n: p.detach().clone() for n, p in trained.items()}
-        fingerprint = model_fingerprint(original)
+        fingerprint = plugin.fingerprint(backbone.unet, original)
         key = run_key(cfg, cs, seed, fingerprint, backbone.image_size)
         if resume and (man := _finished(out_dir, key)) is not None:   # this very run is done: load it instead of training again
             from safetensors.torch import load_file
@@ -852,7 +883,7 @@ def _finish(run, plugin, method, preset, label, cfg_d, key, config_hash, fingerp
     if run.multi: manifest['concepts'] = [c.key for c in cs]
     manifest.update(plugin.manifest(run))
     if out_dir is not None:
-        save_safetensors(params, out_dir/'erasure.safetensors', dict(method=method, concept=label, fingerprint=fingerprint, run_key=key))
+        save_safetensors(params, out_dir/'erasure.safetensors', dict(method=method, concept=label, fingerprint=fingerprint, run_key=key, **plugin.metadata(run)))
         dump_json(manifest, out_dir/'manifest.json')
         write_run_record(out_dir, cfg_d, run.seed, data_hash=hash_json(manifest['lists']), kind='erase', concept=label, backbone=bb.name)
         if ck.exists(): ck.unlink()
