@@ -15,7 +15,7 @@ of s ~ U{1..48}) so that (a) and (b) do the same work; it reports wall-clock and
 peak memory (resident set; on CUDA also the peak allocated). (a) and (b) start from the same weights, noise and
 embeddings, and must give the same first loss. Prints a table and writes JSON (default figures/benchmark/iteration_cpu.json).
 
-    python benchmarks/iteration.py                          # CPU, 16x16 latents (128 px), M=5, N=3: about an hour on a busy 2-core machine
+    python benchmarks/iteration.py                          # CPU, 8x8 latents (64 px), M=5, N=3: about 40 minutes on a busy 2-core machine
     python benchmarks/iteration.py --quick --out /tmp/i.json   # a small UNet, seconds (what the test runs)
     python benchmarks/iteration.py --device cuda --latent 64 --iters 10 --pool 16 --out figures/benchmark/iteration_gpu.json   # 512 px on a GPU
 """
@@ -134,7 +134,7 @@ def run_worker(design, argv):
 def parser():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--device', default='cpu')
-    p.add_argument('--latent', type=int, default=None, help='latent side (64 = 512 px); default 16 on CPU (128 px), 64 on CUDA, 8 with --quick')
+    p.add_argument('--latent', type=int, default=None, help='latent side (64 = 512 px); default 8 on CPU (64 px), 64 on CUDA, 8 with --quick')
     p.add_argument('--quick', action='store_true', help='a small UNet (32/64 channels), 8x8 latents, 6 DDIM steps: seconds, for tests')
     p.add_argument('--M', type=int, default=5); p.add_argument('--N', type=int, default=3)
     p.add_argument('--anchor', default='shared', choices=['shared', 'per-coref'])
@@ -152,7 +152,7 @@ def parser():
 
 def settle(a):
     cuda = a.device.startswith('cuda')
-    a.latent = a.latent or (8 if a.quick else 64 if cuda else 16)
+    a.latent = a.latent or (64 if cuda and not a.quick else 8)
     a.dim = 32 if a.quick else 768
     a.ddim_steps, a.hi = (6, 4) if a.quick else (50, 48)
     a.s = a.s or (3 if a.quick else 25)
