@@ -215,7 +215,8 @@ def evaluate(backbone, judge: Judge, concepts, images_per_prompt: int = 4, seed:
             check_generation_settings(out_dir, method, {'backbone': getattr(backbone, 'name', type(backbone).__name__), 'fingerprint': fingerprint,
                                                         'resolution': getattr(backbone, 'image_size', None),
                                                         **{k: v for k, v in kw.items() if isinstance(v, (int, float, str, bool))},
-                                                        **({'noise': noise} if noise != 'shared' else {})})   # folders made before independent noise have no entry
+                                                        **({'noise': noise} if noise != 'shared' else {}),   # folders made before independent noise have no entry
+                                                        **({'dtype': str(backbone.dtype).replace('torch.', '')} if getattr(backbone, 'dtype', torch.float32) != torch.float32 else {})})
         if state is not None: state.wait_for_everyone()
         generate_images(backbone, jobs, out_dir, gen, batch_size, state, progress, **kw)
         if state is not None:
@@ -689,10 +690,12 @@ def _cmd_evaluate(args) -> int:
     cands = list(dict.fromkeys([c.key for c in concepts] + [it.text for c in concepts for it in c.retains('all')]))
     judge = make_judge(kind, args.judge_model, args.base_url, device, candidates=cands if kind == 'clip' else None)
     bb = load_model(args.model, args.erasure, device, args.resolution)
+    if args.dtype != 'fp32': bb.to(dtype=dict(bf16=torch.bfloat16, fp16=torch.float16)[args.dtype])   # recorded in generation.json
     sampling = {**world.sampling, **{k: v for k, v in dict(num_inference_steps=args.steps, guidance_scale=args.guidance).items() if v is not None}}
     res = evaluate(bb, judge, concepts, images_per_prompt=args.images_per_prompt or world.images_per_prompt, seed=args.seed,
                    method=args.method or 'original', fingerprint=fp, out_dir=args.out, template=args.template, coref_ask=args.coref_ask,
-                   batch_size=args.batch_size, state=state, erased=erased, noise=args.noise, **sampling)
+                   batch_size=args.batch_size, state=state, erased=erased, noise=args.noise,
+                   gen_kwargs=dict(sampler=args.sampler) if args.sampler != 'ddim' else None, **sampling)
     if res is None: return 0
     out = Path(args.out)
     mc = metrics(res); mcat = metrics(res, level='category')
@@ -725,6 +728,8 @@ def cli_register(subparsers) -> None:
     p.add_argument('--steps', type=int, default=None, help="DDIM steps (default: the world's, 50 on SD)")
     p.add_argument('--guidance', type=float, default=None, help="guidance scale (default: the world's, 7.5 on SD)")
     p.add_argument('--batch-size', type=int, default=8)
+    p.add_argument('--sampler', default='ddim', choices=['ddim', 'dpm++'], help="ddim (default) or dpm++ (DPM-Solver++, fewer steps, e.g. --steps 20); recorded with the images")
+    p.add_argument('--dtype', default='fp32', choices=['fp32', 'bf16', 'fp16'], help='precision of the generator (fp16/bf16 on GPUs); recorded with the images')
     p.add_argument('--paper', action='store_true', help="print the paper's Table 1 rows beside ours")
     p.add_argument('--shard', action='store_true', help='split generation over processes (run under accelerate launch --multi_gpu or torchrun)')
     p.add_argument('--out', required=True, help='output folder (images, results, tables; reruns resume)')

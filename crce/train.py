@@ -16,13 +16,14 @@ from .losses import esd_anchor, crce_loss, sample_mse, predict_x0
 from .backbone import Backbone, encode_prompts, ddim_sample, ddim_scheduler
 
 # %% auto #0
-__all__ = ['PARAM_SETS', 'TIMESTEP_MAPS', 'PRESETS', 'METHODS', 'PLUGIN_MODULES', 'select_params', 'swapped', 'EraseConfig',
-           'method_config', 'effective_settings', 'erasure_step', 'step_timestep', 'model_fingerprint',
-           'save_checkpoint', 'load_checkpoint', 'check_checkpoint', 'put_params', 'load_erasure', 'Run', 'Method',
-           'load_plugins', 'register', 'get_method', 'with_defaults', 'ESD', 'CRCE', 'CRCEFixed', 'Sphere',
-           'resolve_concept', 'certainty_weights', 'ap_vocabulary', 'kmeans_1d', 'ap_representatives', 'ap_candidates',
-           'gumbel_pick', 'AP', 'EraseResult', 'check_lists', 'resolve_concepts', 'concepts_label', 'run_key',
-           'sample_xt', 'erase', 'export_lora', 'parse_settings', 'backbone_from_arg', 'cli_register']
+__all__ = ['PARAM_SETS', 'TIMESTEP_MAPS', 'SPEED_DEFAULTS', 'DTYPES', 'PRESETS', 'METHODS', 'PLUGIN_MODULES', 'select_params',
+           'swapped', 'EraseConfig', 'method_config', 'effective_settings', 'erasure_step', 'step_timestep',
+           'model_fingerprint', 'save_checkpoint', 'load_checkpoint', 'check_checkpoint', 'put_params', 'load_erasure',
+           'Run', 'Method', 'load_plugins', 'register', 'get_method', 'with_defaults', 'ESD', 'CRCE', 'CRCEFixed',
+           'Sphere', 'resolve_concept', 'certainty_weights', 'ap_vocabulary', 'kmeans_1d', 'ap_representatives',
+           'ap_candidates', 'gumbel_pick', 'AP', 'EraseResult', 'check_lists', 'resolve_concepts', 'concepts_label',
+           'run_key', 'sample_xt', 'pool_generator', 'draw_pool', 'pool_xt', 'speed_settings', 'erase', 'export_lora',
+           'parse_settings', 'backbone_from_arg', 'cli_register']
 
 # %% ../nbs/12_train.ipynb #cc050268
 def _in_attn2(n): return '.attn2.' in n
@@ -146,6 +147,15 @@ class EraseConfig:
     receler_adv_lr: float = 0.1       # Receler: the adversary's Adam learning rate
     receler_adv_decay: float = 0.1    # Receler: the adversary's weight decay
     checkpoint_every: int = 0
+    xt_pool: int = 0                  # frozen trajectory pool: 0 draws x_t afresh each iteration; P > 0 draws P trajectories once (xt_model='frozen')
+    xt_pool_refresh: int = 0          # draw the pool again every this many iterations (0: never)
+    xt_pool_batch: int = 8            # trajectories per batched DDIM call while the pool is drawn
+    dtype: str = 'fp32'               # fp32 | bf16 | fp16: frozen weights and activations; trained parameters and Adam's state stay fp32
+    grad_checkpointing: bool = False  # recompute the UNet's activations in the backward pass (less memory, more time, the same loss)
+    compile: bool = False             # torch.compile the UNet for the run (slow first iterations, faster later ones on a GPU)
+
+SPEED_DEFAULTS = dict(xt_pool=0, xt_pool_refresh=0, xt_pool_batch=8, dtype='fp32', grad_checkpointing=False, compile=False)
+DTYPES = {'fp32': torch.float32, 'bf16': torch.bfloat16, 'fp16': torch.float16}
 
 PRESETS = {
     'paper':    dict(common=dict(iterations=500, lr=1e-5, eta=1.0, timestep_map='noise-level'),
@@ -179,8 +189,8 @@ def method_config(method: str = 'crce', preset: str = 'paper', **overrides) -> E
 _FIELD_TYPES = None
 _NUMBERS = {'int': int, 'float': float, 'bool': bool}
 _RANGES = {   # setting: (lowest, highest, lowest excluded) of the numeric settings that have one
-    **{k: (0,) for k in ('iterations', 'M', 'N', 'checkpoint_every', 'xt_guidance', 'uce_erase_scale', 'uce_preserve_scale', 'ca_guidance', 'ca_prior_weight')},
-    **{k: (1,) for k in ('ddim_steps', 'ap_vocab_size', 'ap_pool', 'ap_K', 'ap_adv_steps', 'sphere_max_proposals', 'ca_images', 'ca_batch', 'ca_gen_steps')},
+    **{k: (0,) for k in ('iterations', 'M', 'N', 'checkpoint_every', 'xt_pool', 'xt_pool_refresh', 'xt_guidance', 'uce_erase_scale', 'uce_preserve_scale', 'ca_guidance', 'ca_prior_weight')},
+    **{k: (1,) for k in ('ddim_steps', 'xt_pool_batch', 'ap_vocab_size', 'ap_pool', 'ap_K', 'ap_adv_steps', 'sphere_max_proposals', 'ca_images', 'ca_batch', 'ca_gen_steps')},
     **{k: (0, None, True) for k in ('lr', 'ap_lr', 'ap_tau', 'sphere_r_max', 'uce_lambda')},
     **{k: (0,) for k in ('spm_surrogates', 'spm_la_strength', 'receler_reg_weight', 'receler_adv_steps', 'receler_adv_decay')},
     **{k: (1,) for k in ('spm_rank', 'receler_rank', 'receler_mask_res', 'receler_adv_tokens')},
@@ -215,7 +225,7 @@ def _typed(key: str, value):
 def _check_config(c: EraseConfig):
     choices = dict(corefs=('none', 'sample', 'fixed', 'sphere', 'adversarial'), coref_anchor=('shared', 'per-coref'),
                    coref_certainty=('llm', 'flat'), retain_certainty=('llm', 'flat'), xt_model=('trained', 'frozen'),
-                   timestep_map=TIMESTEP_MAPS, split=('train', 'test', 'all'), ca_anchor_model=('trained', 'frozen'), ca_prior=('auto', 'on', 'off'))
+                   timestep_map=TIMESTEP_MAPS, split=('train', 'test', 'all'), dtype=tuple(DTYPES), ca_anchor_model=('trained', 'frozen'), ca_prior=('auto', 'on', 'off'))
     if c.timestep_map in ('release', 'matched'):
         raise CrceError(f"timestep_map={c.timestep_map!r} was removed: 'release' labelled x_t with a timestep far from its noise level; "
                         f"use 'noise-level' (what 'matched' was) or 'crce-release' (the released CRCE code)")
@@ -230,6 +240,9 @@ def _check_config(c: EraseConfig):
     if c.corefs == 'adversarial' and (c.ap_K < 1 or c.ap_tau <= 0): raise CrceError(f"AP needs ap_K >= 1 and ap_tau > 0, got {c.ap_K}, {c.ap_tau}")
     if c.corefs == 'adversarial' and c.ap_pool < c.ap_K: raise CrceError(f"AP needs ap_pool >= ap_K, got ap_pool={c.ap_pool}, ap_K={c.ap_K}")
     if c.checkpoint_every < 0: raise CrceError(f"checkpoint_every must be >= 0, got {c.checkpoint_every}")
+    if c.xt_pool > 0 and c.xt_model != 'frozen':
+        raise CrceError(f"xt_pool={c.xt_pool} needs xt_model='frozen': a pool drawn once cannot follow the model being trained")
+    if c.xt_pool_refresh and not c.xt_pool: raise CrceError("xt_pool_refresh needs a pool (xt_pool > 0)")
     if not c.uce_lambda > 0 or c.uce_erase_scale < 0 or c.uce_preserve_scale < 0:
         raise CrceError(f"UCE needs uce_lambda > 0 and scales >= 0, got {c.uce_lambda}, {c.uce_erase_scale}, {c.uce_preserve_scale}")
     if c.uce_preserve not in ('none', 'retains'): raise CrceError(f"uce_preserve={c.uce_preserve!r} is not one of none, retains")
@@ -239,7 +252,7 @@ def _check_config(c: EraseConfig):
 
 def effective_settings(cfg: EraseConfig) -> dict:
     "The fields of `cfg` that change what its training does: AP's only for AP, the sphere sampler's only for sphere sampling."
-    d = asdict(cfg)
+    d = {k: v for k, v in asdict(cfg).items() if k not in SPEED_DEFAULTS or v != SPEED_DEFAULTS[k]}   # at their defaults: absent (older runs' keys hold)
     if cfg.corefs != 'adversarial': d = {k: v for k, v in d.items() if not k.startswith('ap_')}
     if cfg.corefs != 'sphere': d = {k: v for k, v in d.items() if not k.startswith('sphere_')}
     if not cfg.method.startswith('uce'): d = {k: v for k, v in d.items() if not k.startswith('uce_')}
@@ -266,11 +279,12 @@ def erasure_step(unet, trained: dict, original: dict, x_t, t, uncond, target, co
     per = coref_anchor == 'per-coref'
     with torch.no_grad(), swapped(trained, original):
         fz = _unet(unet, x_t, t, torch.cat([uncond, target] + ([corefs] if per else []) + [retains]), batched)
+    fz = fz.float()
     e0, ec = fz[:1], fz[1:2]
     anchor = esd_anchor(e0, ec, eta)
     coref_anchors = esd_anchor(e0, fz[2:2+M], eta) if per else anchor
     retain_frozen = fz[len(fz)-N:]
-    tr = _unet(unet, x_t, t, torch.cat([target, corefs, retains]), batched)
+    tr = _unet(unet, x_t, t, torch.cat([target, corefs, retains]), batched).float()
     return crce_loss(tr[:1], anchor, tr[1:1+M], coref_anchors, coref_weights, tr[1+M:], retain_frozen, retain_weights, alpha, beta)
 
 # %% ../nbs/12_train.ipynb #739b7d9c
@@ -425,6 +439,7 @@ class Run:
     targets: list                 # per target, its prompt's embedding (1, L, D)
     weights: list                 # per target, the certainty weight of each coref and retain (`certainty_weights`)
     k: int = 0                    # the current target
+    it: int = 0                   # the current iteration
     state: dict = field(default_factory=dict)   # a method's own objects (its draw, its adversary)
     @property
     def unet(self): return self.backbone.unet
@@ -784,14 +799,42 @@ def _finished(out_dir, key) -> dict | None:
     return man
 
 def sample_xt(run: Run, s: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    "x_t after `s` DDIM steps from fresh noise (drawn from `g`) towards the current target, and the timestep of its noise level."
+    "x_t after `s` DDIM steps from fresh noise (drawn from `g`) towards the current target, and the timestep of its noise level; from the trajectory pool when `xt_pool` is set."
     c, bb = run.cfg, run.backbone
+    if c.xt_pool: return pool_xt(run, s), torch.tensor([step_timestep(bb, s, c.ddim_steps, c.timestep_map)], device=bb.device)
     x_T = torch.randn((1, *bb.latent_shape), generator=g)
     with (swapped(run.trained, run.original) if c.xt_model == 'frozen' else contextlib.nullcontext()):
         x_t = ddim_sample(bb, run.target, run.uncond, x_T, c.ddim_steps, c.xt_guidance, stop_at=s)
     return x_t, torch.tensor([step_timestep(bb, s, c.ddim_steps, c.timestep_map)], device=bb.device)
 
-def _restore(ck, run, method, opt, fingerprint, config_hash) -> tuple[int, list]:
+def pool_generator(run: Run, k: int, rnd: int) -> torch.Generator:
+    "The generator of the starting noise of target `k`'s trajectory pool in refresh round `rnd` (a function of the run's seed)."
+    return torch.Generator().manual_seed(int(np.random.default_rng([run.seed, rnd, k, 3]).integers(2**62)))
+
+@torch.no_grad()
+def draw_pool(run: Run, k: int, rnd: int = 0) -> torch.Tensor:
+    "Target `k`'s trajectory pool: (P, hi, C, H, W), the latents after 1..hi (`step_range`'s end) DDIM steps of `xt_pool` trajectories drawn by the frozen model."
+    c, bb = run.cfg, run.backbone
+    x_T = torch.randn((c.xt_pool, *bb.latent_shape), generator=pool_generator(run, k, rnd))
+    parts = []
+    with swapped(run.trained, run.original):
+        for i in range(0, c.xt_pool, c.xt_pool_batch):
+            steps = []
+            ddim_sample(bb, run.targets[k], run.uncond, x_T[i:i + c.xt_pool_batch], c.ddim_steps, c.xt_guidance,
+                        stop_at=c.step_range[1], callback=lambda j, x: steps.append(x))
+            parts.append(torch.stack(steps, 1))
+    return torch.cat(parts)
+
+def pool_xt(run: Run, s: int) -> torch.Tensor:
+    "This iteration's x_t from the pool: trajectory j ~ U{0..P-1} from (seed, iteration), its latent after `s` steps; the pool is drawn when first needed and again each `xt_pool_refresh` iterations."
+    c = run.cfg
+    rnd = run.it // c.xt_pool_refresh if c.xt_pool_refresh else 0
+    pools = run.state.setdefault('xt_pool', {})
+    if pools.get(run.k, (None,))[0] != rnd: pools[run.k] = (rnd, draw_pool(run, run.k, rnd))
+    j = int(np.random.default_rng([run.seed, run.it, 2]).integers(c.xt_pool))
+    return pools[run.k][1][j, s - 1:s]
+
+def _restore(ck, run, method, opt, fingerprint, config_hash, scaler=None) -> tuple[int, list]:
     tensors, meta = load_checkpoint(ck)
     if isinstance(meta.get('fingerprint'), str) and meta['fingerprint'] != fingerprint:
         raise CrceError(f"checkpoint {ck} was made from another model (its trained parameters differ from this UNet's); use another out_dir")
@@ -801,7 +844,9 @@ def _restore(ck, run, method, opt, fingerprint, config_hash) -> tuple[int, list]
     with torch.no_grad():
         for n, p in run.trained.items(): p.copy_(tensors[f'param/{n}'])
     _load_opt(opt, list(run.trained), 'opt/', tensors)
-    try: method.restore(run, tensors)
+    try:
+        method.restore(run, tensors)
+        if scaler is not None: scaler.load_state_dict(scaler.state_dict() | dict(scale=float(tensors['amp/scale']), _growth_tracker=int(tensors['amp/growth_tracker'])))
     except (KeyError, RuntimeError, IndexError, ValueError) as e:
         raise CrceError(f"checkpoint {ck} lacks or mis-shapes the state of method {method.name} ({' '.join(str(e).split())[:120]}); "
                         f"delete it, or start again with resume=False (--no-resume)") from None
@@ -816,6 +861,35 @@ def _start(backbone, cs, cfg, seed, trained, original) -> Run:
     multi = len(cs) > 1
     return Run(backbone, cfg, seed, trained, original, emb, emb(['']), cs, [emb([cfg.prompt or c.key]) for c in cs],
                [certainty_weights(c, cfg, seed, i if multi else None) for i, c in enumerate(cs)])
+
+def _config_hash(cfg_d: dict, seed: int, ident) -> str:
+    "What a checkpoint must share with the run that resumes it: every setting but the length and the checkpoint interval (speed settings at their defaults left out, so older checkpoints still resume)."
+    keep = {k: v for k, v in cfg_d.items() if k not in ('iterations', 'checkpoint_every') and (k not in SPEED_DEFAULTS or v != SPEED_DEFAULTS[k])}
+    return hash_json(keep | dict(seed=seed, concept=ident))
+
+@contextlib.contextmanager
+def speed_settings(backbone: Backbone, trained: dict, cfg: EraseConfig):
+    """The run's precision, gradient checkpointing and compilation. With `dtype` bf16 or fp16 the UNet's frozen weights are cast to it
+    in place and the trained parameters kept in fp32 (so Adam's state is fp32); the iterations run under `torch.autocast`. On exit the
+    trained parameters take the UNet's precision too (the backbone stays in `dtype`, as if loaded so), checkpointing and compilation are undone."""
+    unet, low = backbone.unet, DTYPES[cfg.dtype]
+    was_ckpt = getattr(unet, 'is_gradient_checkpointing', False)
+    if low != torch.float32:
+        keep = {n: p.data.float() for n, p in trained.items()}
+        unet.to(low)
+        for n, p in trained.items(): p.data = keep[n]
+    if cfg.grad_checkpointing and not was_ckpt: unet.enable_gradient_checkpointing()
+    if cfg.compile: unet.compile()
+    try: yield
+    finally:
+        if low != torch.float32:
+            for p in trained.values(): p.data = p.data.to(low)
+        if cfg.grad_checkpointing and not was_ckpt: unet.disable_gradient_checkpointing()
+        if cfg.compile: unet._compiled_call_impl = None
+
+def _autocast(backbone: Backbone, cfg: EraseConfig):
+    low = DTYPES[cfg.dtype]
+    return torch.autocast(backbone.device.type, dtype=low) if low != torch.float32 else contextlib.nullcontext()
 
 def erase(backbone: Backbone, concept, method: str = 'crce', preset: str = 'paper', out_dir: str | os.PathLike | None = None,
           seed: int = 0, progress: bool = True, corefs=None, retains=None, resume: bool = True,
@@ -841,32 +915,38 @@ def erase(backbone: Backbone, concept, method: str = 'crce', preset: str = 'pape
             params = load_file(str(out_dir/'erasure.safetensors'))
             put_params(backbone.unet, params)
             return EraseResult(params, {n: v.cpu() for n, v in original.items()}, man['history'], man, out_dir)
-        with deterministic():   # bit for bit the same run for a fixed seed and thread count
+        with deterministic(), speed_settings(backbone, trained, cfg):   # bit for bit the same run for a fixed seed and thread count
             cfg_d = asdict(cfg)
-            config_hash = hash_json({k: v for k, v in cfg_d.items() if k not in ('iterations', 'checkpoint_every')} | dict(seed=seed, concept=ident))
+            config_hash = _config_hash(cfg_d, seed, ident)
             for p in trained.values(): p.requires_grad_(True)
             opt = torch.optim.Adam(list(trained.values()), lr=cfg.lr)
+            scaler = torch.amp.GradScaler(backbone.device.type) if cfg.dtype == 'fp16' else None   # fp16 gradients underflow without loss scaling
             run = _start(backbone, cs, cfg, seed, trained, original)
             plugin.setup(run)
             ck = out_dir/'checkpoint.safetensors' if out_dir is not None else None
             history, start = [], 0
-            if resume and ck is not None and ck.exists(): start, history = _restore(ck, run, plugin, opt, fingerprint, config_hash)
+            if resume and ck is not None and ck.exists(): start, history = _restore(ck, run, plugin, opt, fingerprint, config_hash, scaler)
             if start == 0: plugin.fit(run)
             lo, hi = cfg.step_range
             for it in (bar := tqdm(range(start, cfg.iterations), initial=start, total=cfg.iterations, disable=not progress, desc=f'{method} {label}')):
                 rng = np.random.default_rng([seed, it, 0])
                 s, g = int(rng.integers(lo, hi + 1)), torch.Generator().manual_seed(int(rng.integers(2**62)))
                 run.k = int(np.random.default_rng([seed, it, 1]).integers(len(cs))) if run.multi else 0   # this step's target
-                x_t, t = plugin.xt(run, s, g)
-                terms, extra = plugin.step(run, it, x_t, t, g)
+                run.it = it
+                with _autocast(backbone, cfg):
+                    x_t, t = plugin.xt(run, s, g)
+                    terms, extra = plugin.step(run, it, x_t, t, g)
                 if not torch.isfinite(loss := terms['loss']):
                     raise CrceError(f"non-finite loss at iteration {it} (" + ', '.join(f'{k}={float(v):.4g}' for k, v in terms.items()) + "); lower lr or check the model")
-                opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+                opt.zero_grad(set_to_none=True)
+                if scaler is None: loss.backward(); opt.step()
+                else: scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
                 rec = dict(it=it, s=s, t=int(t) if t.numel() == 1 else t.tolist(), **(dict(target=run.concept.key) if run.multi else {}), **extra)
                 history.append(rec | {k: float(v.detach()) for k, v in terms.items()})
                 bar.set_postfix({k: f'{float(v.detach()):.4f}' for k, v in terms.items()})
                 if cfg.checkpoint_every > 0 and (it + 1) % cfg.checkpoint_every == 0 and it + 1 < cfg.iterations:
-                    save_checkpoint(ck, trained, opt, it + 1, history, fingerprint, config_hash, plugin.checkpoint(run))
+                    amp = {} if scaler is None else {'amp/scale': torch.tensor(scaler.get_scale()), 'amp/growth_tracker': torch.tensor(scaler.state_dict()['_growth_tracker'])}
+                    save_checkpoint(ck, trained, opt, it + 1, history, fingerprint, config_hash, plugin.checkpoint(run) | amp)
                 if callback is not None: callback(it, history[-1])
             return _finish(run, plugin, method, preset, label, cfg_d, key, config_hash, fingerprint, history, out_dir, ck)
 
@@ -944,7 +1024,7 @@ def backbone_from_arg(model: str, device: str | None = None, resolution: int | N
     from crce.worlds import resolve_world
     return resolve_world(model).load(device, resolution)
 
-_FLAGS = ('iterations', 'lr', 'M', 'N', 'eta', 'alpha', 'beta', 'checkpoint_every')
+_FLAGS = ('iterations', 'lr', 'M', 'N', 'eta', 'alpha', 'beta', 'checkpoint_every', 'dtype')
 
 def _cmd_erase(args) -> int:
     from crce.worlds import resolve_world, concept_args, check_resolution
@@ -981,6 +1061,7 @@ def cli_register(subparsers) -> None:
     p.add_argument('--M', type=int); p.add_argument('--N', type=int)
     p.add_argument('--eta', type=float); p.add_argument('--alpha', type=float); p.add_argument('--beta', type=float)
     p.add_argument('--checkpoint-every', dest='checkpoint_every', type=int)
+    p.add_argument('--dtype', choices=list(DTYPES), help='precision of the frozen weights and activations (trained parameters stay fp32); default fp32')
     p.add_argument('--no-resume', action='store_true', help='train again even if --out holds this run or its checkpoint')
     p.add_argument('--set', action='append', metavar='KEY=VALUE', help='override any EraseConfig field')
     p.set_defaults(func=_cmd_erase)

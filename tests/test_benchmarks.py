@@ -1,0 +1,45 @@
+"""The whole-iteration and generation benchmarks run end to end in their quick modes (small models, seconds of compute):
+the released design and crce's same-math design give the same loss, and the JSON carries the fields the docs read.
+Timings are not asserted (a shared machine's load decides them)."""
+import json, os, subprocess, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, 'PYTHONPATH': os.pathsep.join([str(ROOT), os.environ.get('PYTHONPATH', '')]), 'OMP_NUM_THREADS': '1'}
+
+
+def bench(script, *args):
+    return subprocess.run([sys.executable, str(ROOT / 'benchmarks' / script), *map(str, args)], env=ENV, capture_output=True,
+                          text=True, timeout=1800)
+
+
+def test_iteration_benchmark_quick(tmp_path):
+    out = tmp_path / 'iteration.json'
+    r = bench('iteration.py', '--quick', '--iters', 1, '--warmup', 0, '--out', out)
+    assert r.returncode == 0, r.stderr[-2000:]
+    d = json.loads(out.read_text())
+    assert set(d['designs']) == {'released', 'crce', 'crce-fast'}
+    assert d['same_loss']['equal'] and d['same_loss']['rel_diff'] < 1e-4
+    assert d['designs']['released']['losses'][0] == d['same_loss']['released']
+    for k, v in d['designs'].items():
+        for f in ('wall_per_it', 'cpu_per_it', 'wall_per_it_amortised', 'peak_rss_mib', 'n_params', 'n_trained'):
+            assert isinstance(v[f], (int, float)) and v[f] > 0, (k, f)
+    assert d['designs']['crce-fast']['pool_wall'] > 0
+    assert set(d['ratios_vs_released']['crce']) == {'wall', 'cpu', 'memory'}
+    for f in ('machine', 'torch', 'latent', 'M', 'N', 'pool', 'fast_dtype', 'run_iterations', 'command'):
+        assert f in d['meta'], f
+    assert 'released vs crce first loss' in r.stdout
+
+
+def test_generation_benchmark_quick(tmp_path):
+    out = tmp_path / 'generation.json'
+    r = bench('generation.py', '--quick', '--out', out)
+    assert r.returncode == 0, r.stderr[-2000:]
+    d = json.loads(out.read_text())
+    w = d['worlds']['tiny']
+    assert set(w['forms']) == {'one-at-a-time', 'batched', 'batched-bf16', 'batched-dpm++'}
+    assert w['forms']['one-at-a-time']['batch'] == 1 and w['forms']['batched']['batch'] == 8
+    assert w['forms']['batched-dpm++']['sampler'] == 'dpm++' and w['forms']['batched-dpm++']['steps'] < w['forms']['batched']['steps']
+    for f in w['forms'].values(): assert f['images_per_s'] > 0 and f['speedup'] > 0
+    assert w['max_pixel_diff_batched_vs_one'] < 1e-3        # batching changes only the last bits of an image
+    assert {'machine', 'torch', 'command'} <= set(d['meta'])
