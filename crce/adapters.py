@@ -5,6 +5,7 @@
 # %% ../nbs/14_adapters.ipynb #324c35de
 from __future__ import annotations
 import contextlib, json, math
+from pathlib import Path
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -243,7 +244,6 @@ register(SPM('spm', params='adapters', defaults=_SPM_SCHEDULE, presets=dict(pape
 
 def spm_lora(erasure, out_dir) -> Path:
     "Write an SPM erasure (run folder or file) as a diffusers/peft LoRA, `out_dir/pytorch_lora_weights.safetensors`, that `pipe.load_lora_weights(out_dir)` reads: the always-on membranes."
-    from pathlib import Path
     from safetensors import safe_open
     f = Path(erasure); f = f/'erasure.safetensors' if f.is_dir() else f
     if not f.exists(): raise CrceError(f"no erasure weights at {f}")
