@@ -188,16 +188,23 @@ def seed_table(results: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:
     return out.reindex([l for l in labels if l in out.index])
 
 def balanced_figure(m_all: pd.DataFrame, labels: Sequence[str], title: str, path=None):
-    "Balanced score, mean of (100 - AccU, 100 - AccC_test, AccR_test), per method with its 95% bootstrap interval."
-    import matplotlib.pyplot as plt
+    "Balanced score, mean of (100 - AccU, 100 - AccC_test, AccR_test), per method with its 95% bootstrap interval; the original model (not an erasure) is given in a note, so that its low score does not squeeze the methods' axis."
+    import matplotlib.pyplot as plt, textwrap
     from crce.core import save_figure
     m = m_all.set_index('method').reindex([l for l in labels if l in set(m_all.method)])
-    fig, ax = plt.subplots(figsize=(6, 0.45 * len(m) + 1.2))
+    ref = [l for l in m.index if str(l).lower() in ('original', 'sd')]
+    note = None
+    if ref and len(m) > len(ref):
+        r = m.loc[ref[0]]
+        note = f"{ref[0]} model (not an erasure): {r.balanced:.1f} [{r.balanced_lo:.1f}, {r.balanced_hi:.1f}]"
+        m = m.drop(index=ref)
+    fig, ax = plt.subplots(figsize=(6, 0.45 * len(m) + 1.6 + 0.2 * (note is not None)))
     y = np.arange(len(m))[::-1]
     ax.errorbar(m.balanced, y, xerr=[m.balanced - m.balanced_lo, m.balanced_hi - m.balanced], fmt='o', color='#2166ac', capsize=3)
     for yi, v in zip(y, m.balanced): ax.annotate(f'{v:.1f}', (v, yi), textcoords='offset points', xytext=(0, 6), ha='center', fontsize=7)
-    ax.set_yticks(y); ax.set_yticklabels(m.index); ax.set_xlabel('balanced score (%)  higher is better')
-    ax.set_title(title, fontsize=8); ax.grid(axis='x', alpha=0.3)
+    ax.set_yticks(y); ax.set_yticklabels(m.index); ax.set_ylim(-0.6, len(m) - 0.3)
+    ax.set_xlabel('balanced score (%), higher is better' + (f'\n{note}' if note else ''), fontsize=8)
+    ax.set_title(textwrap.fill(title, 95), fontsize=8); ax.grid(axis='x', alpha=0.3)
     fig.tight_layout()
     if path is not None: save_figure(fig, path)
     return fig
