@@ -21,6 +21,7 @@ changes only the last bits) are printed and written as JSON (default figures/ben
 from __future__ import annotations
 import argparse, json, os, sys, time
 from pathlib import Path
+from bench_step import machine   # the machine line every benchmark prints (this folder is on sys.path when a script runs)
 
 def sd_arch_backbone(pixels: int, device: str):
     "Stable Diffusion 1.x's UNet, VAE and text encoder architectures with random weights (no weights can be downloaded here)."
@@ -85,18 +86,6 @@ def bench_world(name, a) -> dict:
     for f in out['forms'].values(): f['speedup'] = f['images_per_s'] / ref
     out['max_pixel_diff_batched_vs_one'] = float((images['batched'] - images['one-at-a-time']).abs().max())
     return out
-
-def machine(device: str) -> str:
-    import platform
-    if device.startswith('cuda'):
-        import torch
-        return torch.cuda.get_device_name(0)
-    cpu = platform.processor() or platform.machine()
-    try:
-        for l in open('/proc/cpuinfo'):
-            if l.startswith('model name'): cpu = l.split(':', 1)[1].strip(); break
-    except OSError: pass
-    return f"{cpu}, {os.cpu_count()} logical CPUs visible"
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -22,6 +22,7 @@ embeddings, and must give the same first loss. Prints a table and writes JSON (d
 from __future__ import annotations
 import argparse, json, os, resource, statistics, subprocess, sys, time
 from pathlib import Path
+from bench_step import machine   # the machine line every benchmark prints (this folder is on sys.path when a script runs)
 
 DESIGNS = ('released', 'crce', 'crce-fast')
 
@@ -112,18 +113,6 @@ def worker(a) -> dict:
 class _null:
     def __enter__(self): return self
     def __exit__(self, *e): return False
-
-def machine(device: str) -> str:
-    import platform
-    if device.startswith('cuda'):
-        import torch
-        return torch.cuda.get_device_name(0)
-    cpu = platform.processor() or platform.machine()
-    try:
-        for l in open('/proc/cpuinfo'):
-            if l.startswith('model name'): cpu = l.split(':', 1)[1].strip(); break
-    except OSError: pass
-    return f"{cpu}, {os.cpu_count()} logical CPUs visible"
 
 def run_worker(design, argv):
     env = {**os.environ, 'PYTHONPATH': os.pathsep.join([str(Path(__file__).resolve().parents[1]), os.environ.get('PYTHONPATH', '')])}
