@@ -18,7 +18,7 @@ __all__ = ['VECTORS', 'SD14', 'ENCODERS', 'PAPER_TABLE2', 'PAPER_DOG_COREFS', 'P
            'unit_distance', 'geometry_table', 'encoder_label', 'table_caption', 'table_markdown', 'write_table',
            'concept_table', 'separation', 'DatasetGeometry', 'dataset_geometries', 'dataset_geometry',
            'category_summary', 'write_dataset_tables', 'plot_separation', 'SphereMap', 'sphere_map', 'project',
-           'plot_sphere_map', 'cli_register']
+           'place_labels', 'plot_sphere_map', 'cli_register']
 
 # %% ../nbs/03_geometry.ipynb #a8dfed2c
 VECTORS = ('pooled', 'mean', 'sequence')
@@ -451,6 +451,30 @@ _STYLE = {'target': dict(marker='o', c='red', s=90, zorder=5), 'coref': dict(mar
           'retain': dict(marker='^', c='#3b6fd6', s=55, zorder=4), 'sphere-coref': dict(marker='D', c='#8e44ad', s=22, zorder=3),
           'sphere-retain': dict(marker='D', facecolors='none', edgecolors='#8e44ad', s=22, zorder=3)}
 
+def place_labels(ax, xy, words, fontsize: int = 7, obstacles=None) -> list:
+    "Annotate each point with its word, taking for each label the first of eight offsets whose box overlaps no label placed before it and no marker at `obstacles` (data coordinates; default `xy`) other than its own point (else the offset with the fewest overlaps)."
+    from matplotlib.transforms import Bbox
+    r = ax.figure.canvas.get_renderer()
+    offsets = [(4, 4), (4, -11), (-4, 4), (-4, -11), (0, 9), (0, -15), (8, -3), (-8, -3)]
+    obs = ax.transData.transform(np.asarray(xy if obstacles is None else obstacles, float))
+    marks = [Bbox.from_extents(px - 5, py - 5, px + 5, py + 5) for px, py in obs]
+    placed, out = [], []
+    for (x, y), w in zip(xy, words):
+        px, py = ax.transData.transform((x, y))
+        others = [m for m in marks if not (abs(m.x0 + 5 - px) < 1e-6 and abs(m.y0 + 5 - py) < 1e-6)]
+        best = None
+        for dx, dy in offsets:
+            t = ax.annotate(w, (x, y), fontsize=fontsize, xytext=(dx, dy), textcoords='offset points', ha='left' if dx >= 0 else 'right')
+            bb = t.get_window_extent(r)
+            n = sum(bb.overlaps(b) for b in placed) + sum(bb.overlaps(m) for m in others)
+            if best is None or n < best[0]:
+                if best is not None: best[1].remove()
+                best = (n, t, bb)
+            else: t.remove()
+            if n == 0: break
+        placed.append(best[2]); out.append(best[1])
+    return out
+
 def plot_sphere_map(sm: SphereMap, method: str = 'pca', label: bool = True, title: str | None = None):
     "Fig. 2-style map: target (red dot), corefs (stars), retains (triangles), sphere samples (diamonds, hollow: pseudo-retains)."
     plt = _setup_mpl()
@@ -460,9 +484,6 @@ def plot_sphere_map(sm: SphereMap, method: str = 'pca', label: bool = True, titl
     for k, st in _STYLE.items():
         ix = np.flatnonzero(p.kind == k)
         if len(ix): ax.scatter(Y[ix, 0], Y[ix, 1], label=f'{k} ({len(ix)})', linewidths=1, **st)
-    if label:
-        for i in np.flatnonzero(~p.kind.str.startswith('sphere')):
-            ax.annotate(p.words[i], Y[i], fontsize=7, xytext=(3, 3), textcoords='offset points')
     c = sm.counts
     how = f"PCA (axes fitted on {sm.coords.get('pca_fit', 'texts')})" if method == 'pca' else method.upper()
     ax.set_title(title or f"“{p.words[0]}” — {how} of {sm.encoder} ({sm.vector}) embeddings, RealEra sphere samples (r_max={c['r_max']:.3g}, seed {sm.seed})\n"
@@ -470,6 +491,9 @@ def plot_sphere_map(sm: SphereMap, method: str = 'pca', label: bool = True, titl
                  f"{c['nearer_a_retain_cosine']}/{c['sphere_samples']} (cosine)", fontsize=8)
     ax.legend(fontsize=7, loc='best'); ax.set_xticks([]); ax.set_yticks([])
     fig.tight_layout()
+    if label:   # after the layout, so that label boxes are measured where they will be drawn
+        ix = np.flatnonzero(~p.kind.str.startswith('sphere'))
+        place_labels(ax, Y[ix], [p.words[i] for i in ix], obstacles=Y)
     return fig
 
 # %% ../nbs/03_geometry.ipynb #59ebf5e2
