@@ -134,7 +134,7 @@ def main(argv=None):
     reduced = "; reduced from SD's 64x64 to fit a CPU run" if a.latent < 64 else ''
     threads = a.threads or torch.get_num_threads()
     lines = [
-        f"# CRCE step: batched vs one prompt at a time ({a.device.upper()}, `{a.anchor}` coref anchor)", "",
+        f"**CRCE step: batched vs one prompt at a time ({a.device.upper()}, `{a.anchor}` coref anchor)**", "",
         f"Machine: {machine(a.device)}; torch {torch.__version__} ({threads} thread{'s' if threads > 1 else ''}), diffusers {diffusers.__version__}; "
         f"measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `python benchmarks/bench_step.py {' '.join(argv)}`. "
         f"The machine was shared with other jobs while it ran: wall-clock times carry their load; process CPU time is the steadier measure.", "",

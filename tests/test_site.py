@@ -89,3 +89,13 @@ def test_sidebar_lists_every_page_once():
 def test_colab_cells_up_to_date():
     r = subprocess.run([sys.executable, str(ROOT / 'tools' / 'colab_cells.py'), '--check'], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+def test_included_files_have_no_headings():
+    "A file a page includes ({{< include ... >}}) carries no Markdown heading: it would break the page's outline (an H1 inside a results table)."
+    bad = []
+    for page in ROOT.glob('*.qmd'):
+        for inc in re.findall(r'\{\{<\s*include\s+(\S+)\s*>\}\}', page.read_text(encoding='utf-8')):
+            f = ROOT / inc
+            assert f.exists(), f"{page.name} includes {inc}, which does not exist"
+            bad += [f"{inc}: {l}" for l in f.read_text(encoding='utf-8').splitlines() if re.match(r'#{1,6} ', l)]
+    assert not bad, bad
