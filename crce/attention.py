@@ -334,7 +334,7 @@ def world_renderings(key: str, n: int, seed: int = 0, size: int = 32, path=None)
     from crce.miniworld.data2 import Atlas, render, style
     atlas = Atlas(path)
     rows = [r for r in atlas.manifest['prompts'] if r['role'] == 'target' and r['concept'] == key]
-    if not rows: raise CrceError(f"{key!r} is not a target of mini world 2: no renderings to take masks from (use mace_masks='attention')")
+    if not rows: raise CrceError(f"{key!r} is not a target of the mini world: no renderings to take masks from (use mace_masks='attention')")
     sets, codes = tuple(atlas.manifest['train_sets']), rows[0]['group'].split('+')
     rng, ims, masks = np.random.default_rng(seed), [], []   # the draw of `Atlas.render_group`, plus each drawing's alpha
     picks = [(sets[int(rng.integers(len(sets)))], codes[int(rng.integers(len(codes)))]) for _ in range(n)]
@@ -402,7 +402,7 @@ def is_miniworld2(backbone) -> bool:
     return backbone.name == MINIWORLD2_NAME
 
 def mask_source(backbone, choice: str = 'auto', detector: str = '', segmenter: str = '') -> str:
-    "Where MACE's masks come from: `choice`, or with 'auto' the world's renderings (mini world 2), else the segmenter if cached, else the attention fallback."
+    "Where MACE's masks come from: `choice`, or with 'auto' the world's renderings (the mini world), else the segmenter if cached, else the attention fallback."
     if choice not in MASK_SOURCES: raise CrceError(f"mace_masks={choice!r} is not one of {', '.join(MASK_SOURCES)}")
     if choice != 'auto': return choice
     if is_miniworld2(backbone): return 'world'

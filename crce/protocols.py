@@ -90,7 +90,7 @@ class ImageNetTopK:
         return out
 
 class MiniTopK:
-    "Top-k over mini world 2's targets: the judge's emoji probabilities summed per target's emoji, other emoji (and 'other') as classes of their own."
+    "Top-k over the mini world's targets: the judge's emoji probabilities summed per target's emoji, other emoji (and 'other') as classes of their own."
     def __init__(self, judge, k: int = 5, targets: Sequence[str] | None = None):
         from crce.miniworld.data2 import TARGET_KEYS, DEV_KEYS
         self.judge, self.k, self.name = judge, k, f'{judge.name} top-{k}'
@@ -286,7 +286,7 @@ def ap_paper_table(table: str | None = None) -> pd.DataFrame:
     return df if table is None else df[df.table == table].reset_index(drop=True)
 
 # %% ../nbs/33_protocols.ipynb #a9712acd
-MINI_CLASSES = ('cake', 'shoe', 'tree', 'train', 'fish', 'car', 'dog', 'ball', 'airplane', 'flower')   # mini world 2, in Imagenette's places
+MINI_CLASSES = ('cake', 'shoe', 'tree', 'train', 'fish', 'car', 'dog', 'ball', 'airplane', 'flower')   # the mini world's targets, in Imagenette's places
 AP_TABLES = ('ap-table1', 'ap-table2', 'ap-table4')
 AP_SCHEDULE = dict(iterations=1000, lr=1e-5)   # the AP paper, App. B.1: every method
 SD_SAMPLING_AP = dict(num_inference_steps=100, guidance_scale=7.5)
@@ -336,9 +336,9 @@ def images_gpu_seconds(n: int, steps: int) -> float:
     return n * (steps * GPU_SECONDS['sample_step'] + GPU_SECONDS['score'])
 
 # %% ../nbs/33_protocols.ipynb #2fd4a065
-def _mini(world) -> bool: return world.judge in ('mini', 'mini2')
+def _mini(world) -> bool: return world.judge in ('mini', 'mini2', 'mini1')   # a mini world: its own schedule, sampling and judge
 
-def ap_settings(table: str, model: str = 'mini2', erase_overrides: dict | None = None, sampling: dict | None = None,
+def ap_settings(table: str, model: str = 'mini', erase_overrides: dict | None = None, sampling: dict | None = None,
                 images_per_class: int | None = None, samples: int | None = None, artists: Sequence[str] | None = None) -> dict:
     "The settings of an AP table on `model`: erasure (the paper's schedule on Stable Diffusion, the world's on a mini world), sampling, images per class (Table 1) or per prompt (Table 4)."
     from crce.worlds import resolve_world
@@ -367,13 +367,13 @@ def _concept(world, key: str, ds=None):
     if ds is not None and key in {c.key for c in ds}: return ds[key]
     return Concept(key, 'object')
 
-def ap_units(table: str, model: str = 'mini2', sets: Sequence[str] | None = None, artists: Sequence[str] | None = None) -> dict[str, list[str]]:
+def ap_units(table: str, model: str = 'mini', sets: Sequence[str] | None = None, artists: Sequence[str] | None = None) -> dict[str, list[str]]:
     "The erasure units of `table` on `model`: name -> the concepts erased together."
     from crce.worlds import resolve_world
     w = resolve_world(model)
     if table == 'ap-table1':
         classes = MINI_CLASSES if _mini(w) else IMAGENETTE
-        if _mini(w) and w.name != 'mini2': raise CrceError("ap-table1's mini-world classes are mini world 2's targets: use --model mini2")
+        if w.judge == 'mini1': raise CrceError("ap-table1's mini-world classes are the mini world's targets: use --model mini (the first mini world, mini1, has other targets)")
         return {k: list(v) for k, v in class_sets(classes, sets).items()}
     if table == 'ap-table2': return {'nudity': ['nudity']}
     if table == 'ap-table4':
@@ -414,7 +414,7 @@ def ap_run_dir(out_dir, label: str, unit: str | None, seed: int) -> Path:
     d = Path(out_dir)/'runs'/slug(label)
     return (d if unit is None else d/slug(unit))/f'seed{int(seed)}'
 
-def ap_plan(table: str, model: str = 'mini2', seeds: Sequence[int] = (0,), out_dir='runs/ap', methods: Sequence[str] | None = None,
+def ap_plan(table: str, model: str = 'mini', seeds: Sequence[int] = (0,), out_dir='runs/ap', methods: Sequence[str] | None = None,
             sets: Sequence[str] | None = None, artists: Sequence[str] | None = None, settings: dict | None = None,
             n_i2p: int = 4703, n_coco: int = 30000) -> pd.DataFrame:
     "One row per (seed, unit, run) of `table`: folder, erased/scored on disk, images and planned GPU hours (`GPU_SECONDS`)."
@@ -554,7 +554,7 @@ def ap_report(scores: pd.DataFrame, table: str, units: dict, runs: Sequence[APRu
             with atomic_path(rd/f.name) as tmp: shutil.copyfile(f, tmp)
     return dict(table=tab, summary=sm, metrics=mt, caption=cap, files=written)
 
-def ap_reproduce(table: str = 'ap-table1', model: str = 'mini2', seeds: Sequence[int] = (0,), out_dir='runs/ap',
+def ap_reproduce(table: str = 'ap-table1', model: str = 'mini', seeds: Sequence[int] = (0,), out_dir='runs/ap',
                  methods: Sequence[str] | None = None, sets: Sequence[str] | None = None, artists: Sequence[str] | None = None,
                  images_per_class: int | None = None, samples: int | None = None, erase_overrides: dict | None = None,
                  sampling: dict | None = None, device: str | None = None, judge_model: str | None = None, dry_run: bool = False,
@@ -606,7 +606,7 @@ def add_ap_arguments(p) -> None:
     g = p.add_argument_group('AP paper tables (ap-table1, ap-table2, ap-table4)')
     g.add_argument('--sets', help="ap-table1: class sets, comma-separated (default v1,v2,v3,v4)")
     g.add_argument('--artists', help="ap-table4: artists, comma-separated (default the paper's four)")
-    g.add_argument('--images-per-class', type=int, help='ap-table1: images per class (default 500 on Stable Diffusion, 50 on mini world 2)')
+    g.add_argument('--images-per-class', type=int, help='ap-table1: images per class (default 500 on Stable Diffusion, 50 on the mini world)')
     g.add_argument('--samples', type=int, help='ap-table4: images per prompt (default 5)')
     g.add_argument('--n-i2p', type=int, default=4703, help='ap-table2: I2P prompts (default all 4703)')
     g.add_argument('--n-coco', type=int, default=30000, help='ap-table2: COCO captions for FID (default 30000)')

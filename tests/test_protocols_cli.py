@@ -19,7 +19,7 @@ def test_dry_run(tmp_path, table, model, want):
 @pytest.mark.parametrize('args,msg', [
     (['ap-table1', '--model', 'mini2', '--sets', 'v7'], 'unknown class set'),
     (['ap-table1', '--model', 'mini2', '--methods', 'ESD,FMN'], "no method(s) ['fmn']"),
-    (['ap-table1', '--model', 'mini'], 'use --model mini2'),
+    (['ap-table1', '--model', 'mini1'], 'use --model mini (the first'),
     (['ap-table1', '--model', 'mini2', '--set', 'learning_rate=1'], 'unknown setting'),
     (['ap-table4', '--model', 'sd-1.4', '--artists', 'Nobody'], "no prompts for artist(s) ['Nobody']"),
     (['ap-table2', '--model', 'sd-1.4'], '--dry-run'),
