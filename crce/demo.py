@@ -10,7 +10,7 @@ import pandas as pd
 from .core import CrceError, write_run_record, set_seed
 
 # %% auto #0
-__all__ = ['WORLD', 'COLUMNS', 'HEADERS', 'demo_row', 'compact_row', 'format_row', 'run_demo', 'cli_register']
+__all__ = ['WORLD', 'COLUMNS', 'demo_row', 'compact_row', 'format_row', 'run_demo', 'cli_register']
 
 # %% ../nbs/40_demo.ipynb #0f319ad5
 WORLD = 'mini'   # the demo's world (crce.worlds)
@@ -24,13 +24,11 @@ def demo_row(m: pd.DataFrame) -> pd.DataFrame:
     m = m.sort_values('method', key=lambda s: s != 'original', kind='stable')   # the original model first
     return m[cols].set_index('method')
 
-HEADERS = {'AccU': 'AccU ↓', 'AccC_train': 'AccC train ↓', 'AccC_test': 'AccC test ↓', 'AccR_train': 'AccR train ↑',
-           'AccR_test': 'AccR test ↑', 'balanced': 'balanced ↑'}
-
 def compact_row(row: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
-    "`demo_row` output with one cell per metric, 'value [lo, hi]', under readable headers (the docs' table)."
+    "`demo_row` output with one cell per metric, 'value [lo, hi]', under the tables' readable headers (`crce.evaluate.metric_header`)."
+    from crce.evaluate import metric_header
     f = lambda r, k: f"{r[k]:.{digits}f} [{r[k + '_lo']:.{digits}f}, {r[k + '_hi']:.{digits}f}]"
-    return pd.DataFrame({HEADERS[k]: [f(r, k) for _, r in row.iterrows()] for k in COLUMNS}, index=row.index)
+    return pd.DataFrame({metric_header(k): [f(r, k) for _, r in row.iterrows()] for k in COLUMNS}, index=row.index)
 
 def format_row(row: pd.DataFrame) -> str:
     "A plain-text table of `demo_row` output."
