@@ -52,7 +52,7 @@ def run_demo(concept: str = 'dog', method: str = 'crce', out_dir: str | Path = '
     cc = world.load_dataset()
     c = cc[concept]
     if images_per_prompt < 1: raise CrceError(f"images_per_prompt must be >= 1, got {images_per_prompt}")
-    settings = with_defaults(method, world.erase, overrides)
+    settings = with_defaults(method, world.erase, overrides, world.schedules.get(method))
     method_config(method, world.preset, **settings)   # an unknown method or setting stops here, before any work
     backbone, judge = world.load(resolution=resolution), world.make_judge()
     ev = dict(images_per_prompt=images_per_prompt, seed=seed, out_dir=out/'eval', progress=progress, **world.sampling)

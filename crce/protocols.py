@@ -346,6 +346,7 @@ def ap_settings(table: str, model: str = 'mini', erase_overrides: dict | None = 
     w = resolve_world(model)
     mini = _mini(w)
     s = dict(table=table, model=model, mini=mini, erase=dict(w.erase) if mini else dict(AP_SCHEDULE),
+             schedules={m: dict(v) for m, v in w.schedules.items()} if mini else {},
              sampling=dict(w.sampling) if mini else dict(SD_SAMPLING_AP),
              images_per_class=int(images_per_class) if images_per_class else (50 if mini else 500), samples=int(samples or 5),
              artists=list(artists or ARTISTS),
@@ -357,9 +358,10 @@ def ap_settings(table: str, model: str = 'mini', erase_overrides: dict | None = 
 def run_settings(run: APRun, s: dict, n_targets: int = 1) -> dict:
     "A run's erasure settings: the table's (on a mini world with iterations x `n_targets`), except what the method fixes, then the run's own, then the user's."
     from crce.train import with_defaults
-    base = dict(s['erase'])
-    if s['mini'] and 'iterations' in base: base['iterations'] = int(base['iterations']) * n_targets
-    return {**with_defaults(run.method, base), **run.overrides, **s['user_erase']}
+    base, sched = dict(s['erase']), dict(s.get('schedules', {}).get(run.method, {}))
+    for d in (base, sched):
+        if s['mini'] and 'iterations' in d: d['iterations'] = int(d['iterations']) * n_targets
+    return {**with_defaults(run.method, base, schedule=sched), **run.overrides, **s['user_erase']}
 
 # %% ../nbs/33_protocols.ipynb #cd6e6479
 def _concept(world, key: str, ds=None):

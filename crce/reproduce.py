@@ -111,11 +111,12 @@ def plan_runs(runs: Sequence[RunSpec], concepts, seeds: Sequence[int], out_dir, 
 
 # %% ../nbs/32_reproduce.ipynb #357054aa
 def _erasure_settings(spec: RunSpec, settings: dict) -> dict:
-    "A run's erasure settings: the world's defaults (except what the method fixes itself), the user's, the run's own."
+    "A run's erasure settings: the world's defaults (except what the method fixes itself), the world's schedule for the method, the user's, the run's own."
     from crce.train import with_defaults
     user = settings.get('user_erase', set())
     world = {k: v for k, v in settings['erase'].items() if k not in user}
-    return {**with_defaults(spec.method, world), **{k: v for k, v in settings['erase'].items() if k in user}, **spec.overrides}
+    schedule = {k: v for k, v in settings.get('schedules', {}).get(spec.method, {}).items() if k not in user}
+    return {**with_defaults(spec.method, world, schedule=schedule), **{k: v for k, v in settings['erase'].items() if k in user}, **spec.overrides}
 
 def _check_manifest(d: Path, spec: RunSpec, concept, seed: int, preset: str, overrides: dict):
     from crce.train import method_config, effective_settings
@@ -260,6 +261,11 @@ def report(results: pd.DataFrame, table: str, runs: Sequence[RunSpec], out_dir, 
 def _fixed_settings(table_settings: dict) -> dict:
     return {k: table_settings[k] for k in ('model', 'resolution', 'preset', 'erase', 'sampling', 'images_per_prompt', 'judge', 'template', 'noise')}
 
+def _schedules(table_settings: dict, runs) -> dict:
+    "The world's own schedules of the methods among `runs` (recorded beside the table; each run's manifest holds its full settings, checked on reuse)."
+    sc = table_settings.get('schedules', {})
+    return {r.method: dict(sc[r.method]) for r in runs if r.method in sc}
+
 def reproduce_lock(concepts=None) -> str:
     "The name of the lock file a `reproduce` call holds in its output folder: the folder's own lock, or with concepts named, one lock per concept list (processes on disjoint lists share a folder by design)."
     if not concepts: return LOCK_NAME
@@ -315,7 +321,9 @@ def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, categor
             from crce.evaluate import shard_state
             state = shard_state()
             if device is None: device = str(state.device)
-        if state is None or state.is_main_process: dump_json(dict(settings=fixed), rec)
+        if state is None or state.is_main_process:
+            sched = {**(json.loads(rec.read_text()).get('schedules', {}) if rec.exists() else {}), **_schedules(s, runs)}
+            dump_json(dict(settings=fixed, **(dict(schedules=sched) if sched else {})), rec)
         from crce.judges import make_judge
         from crce.evaluate import shard
         cands = list(dict.fromkeys([c.key for c in cs] + [it.text for c in cs for it in c.retains('all')]))
@@ -337,7 +345,8 @@ def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, categor
         write_parquet(results, out/'tables'/f'{name or table}_results.parquet')   # every image's verdict and raw answer, for re-analysis
         rep = report(results, table, runs, out/'tables', label, paper=paper, name=name, images_root=out,
                      grid_concept='dog' if 'dog' in set(results.concept) else None)
-        record = dict(config=dict(table=table, runs=[r.label for r in runs], concepts=[c.key for c in cs], **fixed), seed=seeds,
+        record = dict(config=dict(table=table, runs=[r.label for r in runs], concepts=[c.key for c in cs], **fixed,
+                                  **(dict(schedules=_schedules(s, runs)) if _schedules(s, runs) else {})), seed=seeds,
                       data_hash=ds.hash, seconds=round(time.time() - t0, 1), n_images=len(results))
         write_run_record(out, name=f'run-{table}.json', **record)
         if report_dir is not None:   # the same files, copied, with the run record beside them

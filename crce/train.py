@@ -530,10 +530,10 @@ def get_method(name: str) -> Method:
     return CRCE(name, crce_family=True, corefs='sample', M=5, N=3, certainty_noise=level, noise_roles=roles, **flat)
 
 
-def with_defaults(method: str, defaults: dict | None, overrides: dict | None = None) -> dict:
-    "Settings for `method`: a world's `defaults` for what the method does not fix itself (UCE's `iterations=0` stays), then `overrides`."
+def with_defaults(method: str, defaults: dict | None, overrides: dict | None = None, schedule: dict | None = None) -> dict:
+    "Settings for `method`: a world's `defaults` for what the method does not fix itself (UCE's `iterations=0` stays), the world's `schedule` for this method, then `overrides`."
     own = get_method(method).config
-    return {**{k: v for k, v in (defaults or {}).items() if k not in own}, **(overrides or {})}
+    return {**{k: v for k, v in (defaults or {}).items() if k not in own}, **(schedule or {}), **(overrides or {})}
 
 # %% ../nbs/12_train.ipynb #01a15679
 class ESD(Method):
@@ -1031,7 +1031,8 @@ def _cmd_erase(args) -> int:
     world = resolve_world(args.model)
     keys, dataset = concept_args(args, required=True)
     check_resolution(args.resolution)
-    overrides = with_defaults(args.method, world.erase, {**parse_settings(args.set), **{k: getattr(args, k) for k in _FLAGS if getattr(args, k, None) is not None}})
+    overrides = with_defaults(args.method, world.erase, {**parse_settings(args.set), **{k: getattr(args, k) for k in _FLAGS if getattr(args, k, None) is not None}},
+                              world.schedules.get(args.method))
     preset = args.preset or world.preset
     cfg = method_config(args.method, preset, **overrides)         # bad settings fail before any model loads
     ds = world.load_dataset(dataset)                              # the world's own lists unless --dataset

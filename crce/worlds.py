@@ -36,6 +36,7 @@ class World:
     images_per_prompt: int = 4
     grid: tuple = (1, 3, 5, 10)                  # Table 7's M and N values
     loader_kwargs: dict = field(default_factory=dict)
+    schedules: dict = field(default_factory=dict)  # method -> its erasure settings in this world, over `erase` (a baseline's own schedule)
     def load(self, device: str | None = None, resolution: int | None = None):
         "The world's model as a `crce.backbone.Backbone` (at `resolution` px if given)."
         f = _resolve(self.loader)
@@ -52,9 +53,11 @@ class World:
         from crce.judges import make_judge
         return make_judge(kind or self.judge, **kw)
     def settings(self) -> dict:
-        "The settings a table on this world starts from (every one can be overridden)."
-        return dict(preset=self.preset, erase=dict(self.erase), sampling=dict(self.sampling), images_per_prompt=self.images_per_prompt,
-                    judge=self.judge, grid=tuple(self.grid))
+        "The settings a table on this world starts from (every one can be overridden); `schedules` only where the world has them."
+        s = dict(preset=self.preset, erase=dict(self.erase), sampling=dict(self.sampling), images_per_prompt=self.images_per_prompt,
+                 judge=self.judge, grid=tuple(self.grid))
+        if self.schedules: s['schedules'] = {m: dict(v) for m, v in self.schedules.items()}
+        return s
 
 # %% ../nbs/05_worlds.ipynb #a7b9b24e
 MINI_LABEL = 'mini world (MiniLM + 32x32 UNet, not Stable Diffusion)'
