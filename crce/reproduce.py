@@ -235,12 +235,14 @@ def report(results: pd.DataFrame, table: str, runs: Sequence[RunSpec], out_dir, 
                    paper_names=names, paper_table=6 if table == 'table6' else 1,
                    caption=f"{'Table 6' if table == 'table6' else 'Table 1'} layout: {what}; accuracies in % with 95% bootstrap intervals.")
         if len(labels) > 1:   # each method against a reference on the same concepts, prompts and noise
-            ref = next((l for l in labels if l.lower() == 'esd-x'), labels[0])
+            ref = next((l for l in labels if l.lower() == 'esd-x'), 'crce' if table == 'table6' and 'crce' in labels else labels[0])   # Table 6: each ablation against full CRCE
+            refs = [(ref, f'{name}_paired')] + ([('crce', f'{name}_paired_crce')] if table == 'table1' and ref != 'crce' and 'crce' in labels else [])
             sub = results[results.method.isin(labels)]
-            pdiff = pd.concat([paired_differences(sub, ref, level=lv) for lv in ('category', 'all')], ignore_index=True)
-            paired_table(pdiff, out_dir=out_dir, name=f'{name}_paired',
-                         caption=f"Paired differences to {ref}, method − {ref} in percentage points, on the images both have (same concept, prompt, "
-                                 f"noise seed and training seed): {what}; [95% cluster-bootstrap interval over concepts]; better / worse / tie for the method.")
+            for rf, nm in refs:   # Table 1: against ESD-x (the method CRCE extends) and against CRCE
+                pdiff = pd.concat([paired_differences(sub, rf, level=lv) for lv in ('category', 'all')], ignore_index=True)
+                paired_table(pdiff, out_dir=out_dir, name=nm,
+                             caption=f"Paired differences to {rf}, method − {rf} in percentage points, on the images both have (same concept, prompt, "
+                                     f"noise seed and training seed): {what}; [95% cluster-bootstrap interval over concepts]; better / worse / tie for the method.")
     st = seed_table(results, labels)
     atomic_write(out_dir/f'{name}_seeds.md', markdown_table(st, f"{name}, mean ± sd across seeds (each seed averaged over concepts): {what}."))
     with atomic_path(out_dir/f'{name}_metrics.csv') as tmp: pd.concat([mall, mcat], ignore_index=True).to_csv(tmp, index=False)
@@ -248,7 +250,8 @@ def report(results: pd.DataFrame, table: str, runs: Sequence[RunSpec], out_dir, 
     mcon = metrics(results[results.method.isin(labels)], level='concept', keys=keys, units=['concept'])   # each concept's images over all seeds
     with atomic_path(out_dir/f'{name}_concepts.csv') as tmp: mcon.to_csv(tmp, index=False)
     fig = balanced_figure(mall, labels, f"{name}: {what}", out_dir/f'{name}_balanced'); plt.close(fig)
-    files = [out_dir/f for f in (f'{name}.md', f'{name}.csv', f'{name}_paired.md', f'{name}_paired.csv', f'{name}_seeds.md', f'{name}_metrics.csv', f'{name}_concepts.csv', f'{name}_balanced.png', f'{name}_balanced.svg')]
+    files = [out_dir/f for f in (f'{name}.md', f'{name}.csv', f'{name}_paired.md', f'{name}_paired.csv', f'{name}_paired_crce.md', f'{name}_paired_crce.csv',
+                                  f'{name}_seeds.md', f'{name}_metrics.csv', f'{name}_concepts.csv', f'{name}_balanced.png', f'{name}_balanced.svg')]
     if images_root is not None:
         c = grid_concept or results.concept.iloc[0]
         files += [out_dir/f'{name}_grid_{slug(c)}.png', out_dir/f'{name}_grid_{slug(c)}.svg']

@@ -61,3 +61,25 @@ def test_miniworld_criteria_script_prints_every_item(tmp_path):
     assert all('advisory bar' in l for l in lines if l.strip().startswith(('ok ', 'BELOW')))
     r = subprocess.run([sys.executable, str(script), '--figures', str(tmp_path)], capture_output=True, text=True, timeout=600)
     assert r.returncode == 1 and sum(l.strip().startswith('MISSING') for l in r.stdout.splitlines()) == 5, r.stdout
+
+def test_miniworld2_reading_states_the_files_numbers(tmp_path):
+    "scripts/miniworld2_reading.py writes sentences whose numbers are the metrics and paired files' own; a difference is better/worse only when its interval excludes 0; a missing file is exit 2 with one line."
+    import subprocess, sys
+    import pandas as pd
+    script = ROOT / 'scripts' / 'miniworld2_reading.py'
+    ks = ('AccU', 'AccC_train', 'AccC_test', 'AccR_train', 'AccR_test', 'balanced')
+    def mrow(m, v): return dict(method=m, category='all', n_concepts=24, **{k: v for k in ks}, **{k + '_lo': v - 1 for k in ks}, **{k + '_hi': v + 1 for k in ks})
+    pd.DataFrame([mrow('original', 50.0), mrow('esd-x', 30.0), mrow('crce', 40.0)]).to_csv(tmp_path/'table1_metrics.csv', index=False)
+    pr = [dict(method='crce', reference='esd-x', category='all', metric=k, diff=-3.25, lo=-6.0, hi=-0.5, conclusion='method better') for k in ('AccC_test',)]
+    pr += [dict(method='crce', reference='esd-x', category='all', metric='AccR_test', diff=1.0, lo=-1.0, hi=3.0, conclusion='ties (cannot be resolved)')]
+    pr += [dict(method='crce', reference='esd-x', category='all', metric='AccU', diff=4.0, lo=1.0, hi=7.0, conclusion='reference better')]
+    pd.DataFrame(pr).to_csv(tmp_path/'table1_paired.csv', index=False)
+    r = subprocess.run([sys.executable, str(script), '--figures', str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    text = (tmp_path/'table1_reading.md').read_text()
+    assert 'AccU 50.0 → 30.0 [29.0, 31.0]' in text and 'CRCE 40.0 [39.0, 41.0]; ESD-x 30.0' in text, text
+    assert 'better on AccC test -3.2 [-6.0, -0.5]' in text and 'worse on AccU +4.0 [+1.0, +7.0]' in text and 'ties on AccR test' in text, text
+    assert not any(l.startswith('#') for l in text.splitlines())   # included by the results page: no headings
+    (tmp_path/'table1_paired.csv').unlink()
+    r = subprocess.run([sys.executable, str(script), '--figures', str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.count('\n') == 1 and 'table1_paired.csv not found' in r.stderr

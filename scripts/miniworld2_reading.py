@@ -1,0 +1,80 @@
+"""Write the reading of a mini-world table: its numbers in sentences, taken from the table's committed files only.
+
+    python scripts/miniworld2_reading.py [--figures figures/miniworld2/experiments] [--name table1] [--reference esd-x]
+
+Reads `<name>_metrics.csv` (every method over all targets and seeds, with 95% intervals) and `<name>_paired.csv` (each
+method minus the reference on the same images, with 95% cluster-bootstrap intervals over concepts) and writes
+`<name>_reading.md`, which the results page includes: so every number the page states is the file's number. A
+difference is called better or worse only where its interval excludes zero; otherwise it is a tie. Mini-world numbers,
+not Stable Diffusion ones. Exit status 2, with a one-line error, when a file is missing.
+"""
+import argparse, sys
+from pathlib import Path
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+METRICS = ('AccU', 'AccC_train', 'AccC_test', 'AccR_train', 'AccR_test', 'balanced')
+SHOW = {'AccU': 'AccU', 'AccC_train': 'AccC train', 'AccC_test': 'AccC test', 'AccR_train': 'AccR train', 'AccR_test': 'AccR test', 'balanced': 'balanced'}
+NAMES = {'original': 'the original model', 'esd-x': 'ESD-x', 'crce': 'CRCE', 'crce-fixed': 'CRCE-Fixed', 'crce-sphere': 'CRCE-Sphere',
+         'realera': 'RealEra', 'ap': 'AP', 'uce': 'UCE', 'ca': 'CA', 'fmn': 'FMN', 'mace': 'MACE', 'spm': 'SPM', 'receler': 'Receler'}
+
+
+def name(m: str) -> str: return NAMES.get(m, m)
+
+
+def iv(r, k: str) -> str: return f"{r[k]:.1f} [{r[k + '_lo']:.1f}, {r[k + '_hi']:.1f}]"
+
+
+def reading(metrics: pd.DataFrame, paired: pd.DataFrame, reference: str = 'esd-x') -> str:
+    m = metrics[metrics.category == 'all'].set_index('method')
+    n, seeds = int(m.n_concepts.max()), None
+    out = []
+    if 'original' in m.index and reference in m.index:
+        o, e = m.loc['original'], m.loc[reference]
+        out.append(f"- **{name(reference)} against the original model** (all {n} targets): AccU {o.AccU:.1f} → {iv(e, 'AccU')}, "
+                   f"AccC test {o.AccC_test:.1f} → {iv(e, 'AccC_test')}, AccR test {o.AccR_test:.1f} → {iv(e, 'AccR_test')}.")
+    order = m.drop(index=[x for x in ('original',) if x in m.index]).sort_values('balanced', ascending=False)
+    out.append("- **Balanced score** (mean of 100 − AccU, 100 − AccC test and AccR test), highest first: "
+               + '; '.join(f"{name(k)} {iv(r, 'balanced')}" for k, r in order.iterrows())
+               + (f"; the original model {m.loc['original', 'balanced']:.1f}." if 'original' in m.index else '.'))
+    p = paired[(paired.category == 'all') & (paired.reference == reference) & (paired.method != 'original')]
+    lines = []
+    for meth in [x for x in order.index if x != reference and x in set(p.method)]:
+        q = p[p.method == meth].set_index('metric')
+        part = {c: [] for c in ('better', 'worse', 'tie')}
+        for k in METRICS:
+            if k not in q.index: continue
+            r = q.loc[k]
+            c = 'better' if r.conclusion == 'method better' else 'worse' if r.conclusion == 'reference better' else 'tie'
+            part[c].append(f"{SHOW[k]} {r['diff']:+.1f} [{r.lo:+.1f}, {r.hi:+.1f}]" if c != 'tie' else SHOW[k])
+        bits = [f"better on {', '.join(part['better'])}" if part['better'] else '',
+                f"worse on {', '.join(part['worse'])}" if part['worse'] else '',
+                f"ties on {', '.join(part['tie'])}" if part['tie'] else '']
+        lines.append(f"  - {name(meth)}: " + '; '.join(b for b in bits if b) + '.')
+    if lines:
+        out.append(f"- **Each method against {name(reference)} on the same images** (same target, prompt, noise seed and training seed; "
+                   f"differences in points, 95% cluster-bootstrap intervals over targets; better or worse only where the interval "
+                   f"excludes zero):")
+        out += lines
+    return '\n'.join(out) + '\n'
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--figures', default=str(ROOT/'figures'/'miniworld2'/'experiments'))
+    ap.add_argument('--name', default='table1')
+    ap.add_argument('--reference', default='esd-x')
+    a = ap.parse_args(argv)
+    d = Path(a.figures)
+    files = [d/f'{a.name}_metrics.csv', d/f'{a.name}_paired.csv']
+    for f in files:
+        if not f.exists(): print(f"miniworld2_reading.py: error: {f} not found (run the table's report first)", file=sys.stderr); return 2
+    text = reading(pd.read_csv(files[0]), pd.read_csv(files[1]), a.reference)
+    from crce.core import atomic_write
+    atomic_write(d/f'{a.name}_reading.md', text)
+    print(text, end='')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
