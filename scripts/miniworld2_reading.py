@@ -25,7 +25,17 @@ def name(m: str) -> str: return NAMES.get(m, m)
 def iv(r, k: str) -> str: return f"{r[k]:.1f} [{r[k + '_lo']:.1f}, {r[k + '_hi']:.1f}]"
 
 
-def reading(metrics: pd.DataFrame, paired: pd.DataFrame, reference: str = 'esd-x') -> str:
+def sweep_line(sweep: pd.DataFrame) -> str:
+    "Table 1's order by balanced score at each yes-threshold of the judge (verdicts recomputed from the saved scores)."
+    parts = []
+    for t, g in sweep.groupby('threshold'):
+        g = g[g.method != 'original'].sort_values('balanced', ascending=False)
+        parts.append(f"at {t:g}: " + ' > '.join(f"{name(r.method)} {r.balanced:.1f}" for r in g.itertuples()))
+    return ("- **The judge's yes-threshold** (every verdict recomputed from its saved score, `figures/miniworld2/judge/threshold_sweep.csv`; "
+            "balanced score, intervals in the file): " + '; '.join(parts) + '.')
+
+
+def reading(metrics: pd.DataFrame, paired: pd.DataFrame, reference: str = 'esd-x', sweep: pd.DataFrame | None = None) -> str:
     m = metrics[metrics.category == 'all'].set_index('method')
     n, seeds = int(m.n_concepts.max()), None
     out = []
@@ -56,6 +66,7 @@ def reading(metrics: pd.DataFrame, paired: pd.DataFrame, reference: str = 'esd-x
                    f"differences in points, 95% cluster-bootstrap intervals over targets; better or worse only where the interval "
                    f"excludes zero):")
         out += lines
+    if sweep is not None: out.append(sweep_line(sweep))
     return '\n'.join(out) + '\n'
 
 
@@ -64,12 +75,15 @@ def main(argv=None) -> int:
     ap.add_argument('--figures', default=str(ROOT/'figures'/'miniworld2'/'experiments'))
     ap.add_argument('--name', default='table1')
     ap.add_argument('--reference', default='esd-x')
+    ap.add_argument('--sweep', default=str(ROOT/'figures'/'miniworld2'/'judge'/'threshold_sweep.csv'),
+                    help="Table 1 at other yes-thresholds (scripts/miniworld2_judge_report.py --write); read for table1 when it exists")
     a = ap.parse_args(argv)
     d = Path(a.figures)
     files = [d/f'{a.name}_metrics.csv', d/f'{a.name}_paired.csv']
     for f in files:
         if not f.exists(): print(f"miniworld2_reading.py: error: {f} not found (run the table's report first)", file=sys.stderr); return 2
-    text = reading(pd.read_csv(files[0]), pd.read_csv(files[1]), a.reference)
+    sw = pd.read_csv(a.sweep) if a.name == 'table1' and Path(a.sweep).exists() else None
+    text = reading(pd.read_csv(files[0]), pd.read_csv(files[1]), a.reference, sw)
     from crce.core import atomic_write
     atomic_write(d/f'{a.name}_reading.md', text)
     print(text, end='')

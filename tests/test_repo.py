@@ -74,11 +74,13 @@ def test_miniworld2_reading_states_the_files_numbers(tmp_path):
     pr += [dict(method='crce', reference='esd-x', category='all', metric='AccR_test', diff=1.0, lo=-1.0, hi=3.0, conclusion='ties (cannot be resolved)')]
     pr += [dict(method='crce', reference='esd-x', category='all', metric='AccU', diff=4.0, lo=1.0, hi=7.0, conclusion='reference better')]
     pd.DataFrame(pr).to_csv(tmp_path/'table1_paired.csv', index=False)
-    r = subprocess.run([sys.executable, str(script), '--figures', str(tmp_path)], capture_output=True, text=True, timeout=120)
+    pd.DataFrame([dict(threshold=t, method=m, balanced=b) for t in (0.3, 0.7) for m, b in (('crce', 70.0 - 10 * t), ('esd-x', 65.0), ('original', 40.0))]).to_csv(tmp_path/'sweep.csv', index=False)
+    r = subprocess.run([sys.executable, str(script), '--figures', str(tmp_path), '--sweep', str(tmp_path/'sweep.csv')], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     text = (tmp_path/'table1_reading.md').read_text()
     assert 'AccU 50.0 → 30.0 [29.0, 31.0]' in text and 'CRCE 40.0 [39.0, 41.0]; ESD-x 30.0' in text, text
     assert 'better on AccC test -3.2 [-6.0, -0.5]' in text and 'worse on AccU +4.0 [+1.0, +7.0]' in text and 'ties on AccR test' in text, text
+    assert 'at 0.3: CRCE 67.0 > ESD-x 65.0; at 0.7: ESD-x 65.0 > CRCE 63.0' in text, text   # the order at each yes-threshold
     assert not any(l.startswith('#') for l in text.splitlines())   # included by the results page: no headings
     (tmp_path/'table1_paired.csv').unlink()
     r = subprocess.run([sys.executable, str(script), '--figures', str(tmp_path)], capture_output=True, text=True, timeout=120)
