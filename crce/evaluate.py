@@ -462,13 +462,19 @@ def metric_header(k: str) -> str:
     "A metric's column header: 'AccC test ↓' for 'AccC_test' (the arrow says which way is better)."
     return f"{k.replace('_', ' ')} {'↓' if k in LOWER_IS_BETTER else '↑'}"
 
-def markdown_table(df: pd.DataFrame, caption: str | None = None) -> str:
-    "A GitHub Markdown table of `df` (index as the first column; two-level columns joined with a space)."
-    cols = [' '.join(str(x) for x in c) if isinstance(c, tuple) else str(c) for c in df.columns]
+def markdown_table(df: pd.DataFrame, caption: str | None = None, stack: bool = True) -> str:
+    "A GitHub Markdown table of `df` (index as the first column). Two-level columns with several groups (Table 1's categories) are stacked: one table per group under its name in bold, so a page stays readable; with `stack=False`, or one group, the levels are joined with a space."
     esc = lambda s: str(s).replace('|', '\\|')
-    lines = [f'| {esc(df.index.name or "")} | ' + ' | '.join(map(esc, cols)) + ' |', '| --- ' * (len(cols) + 1) + '|']
-    lines += [f'| {esc(i)} | ' + ' | '.join(esc(v) for v in r) + ' |' for i, r in zip(df.index, df.values)]
-    return (f'{caption}\n\n' if caption else '') + '\n'.join(lines) + '\n'
+    def one(d, cols):
+        lines = [f'| {esc(d.index.name or "")} | ' + ' | '.join(map(esc, cols)) + ' |', '| --- ' * (len(cols) + 1) + '|']
+        return lines + [f'| {esc(i)} | ' + ' | '.join(esc(v) for v in r) + ' |' for i, r in zip(d.index, d.values)]
+    multi = isinstance(df.columns, pd.MultiIndex) and df.columns.nlevels == 2
+    groups = list(dict.fromkeys(df.columns.get_level_values(0))) if multi else []
+    if stack and len(groups) > 1:
+        blocks = ['\n'.join([f'**{esc(g)}**', ''] + one(df[g], [str(c) for c in df[g].columns])) for g in groups]
+        return (f'{caption}\n\n' if caption else '') + '\n\n'.join(blocks) + '\n'
+    cols = [' '.join(str(x) for x in c) if isinstance(c, tuple) else str(c) for c in df.columns]
+    return (f'{caption}\n\n' if caption else '') + '\n'.join(one(df, cols)) + '\n'
 
 def table1(metrics_df: pd.DataFrame, paper: bool | str = False, methods: Sequence[str] | None = None,
            categories: Sequence[str] | None = None, ci: bool = True, balanced: bool = False, digits: int = 2,

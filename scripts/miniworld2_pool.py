@@ -19,6 +19,23 @@ import pandas as pd
 METHODS = ('esd-x', 'crce')
 
 
+def pool_reading(paired: pd.DataFrame, m: pd.DataFrame, P: int) -> str:
+    "The comparison in sentences, its numbers taken from the paired differences and metrics written beside it."
+    words = {'method better': 'the pool better', 'reference better': 'the pool worse'}
+    mm = m.set_index('method')
+    out = []
+    for meth, nice in (('esd-x', 'ESD-x'), ('crce', 'CRCE')):
+        q = paired[(paired.category == 'all') & (paired.reference == meth)].set_index('metric')
+        if q.empty: continue
+        bits = []
+        for k, show in (('AccU', 'AccU'), ('AccC_test', 'AccC test'), ('AccR_test', 'AccR test'), ('balanced', 'balanced')):
+            r = q.loc[k]
+            bits.append(f"{show} {mm.loc[meth, k]:.1f} → {mm.loc[meth + '-pool', k]:.1f} ({r['diff']:+.1f} [{r.lo:+.1f}, {r.hi:+.1f}], "
+                        f"{words.get(r.conclusion, 'a tie')})")
+        out.append(f"- **{nice} with a pool of {P} against {nice} as in Table 1**, on the same images: " + '; '.join(bits) + '.')
+    return '\n'.join(out) + '\n'
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     root = Path(__file__).resolve().parents[1]
@@ -58,7 +75,10 @@ def main(argv=None) -> int:
     with atomic_path(rep/'pool_metrics.csv') as tmp: m.to_csv(tmp, index=False)
     write_run_record(rep, name='pool.run.json', config=dict(pool=a.pool, seeds=seeds, table1=str(t1), out=a.out, **over), seed=seeds,
                      seconds=round(time.time() - t0, 1), n_images=len(pool))
+    from crce.core import atomic_write
+    atomic_write(rep/'pool_reading.md', pool_reading(pd_, m, a.pool))
     print((rep/'pool.md').read_text())
+    print((rep/'pool_reading.md').read_text())
     print(m[['method', 'AccU', 'AccC_test', 'AccR_test', 'balanced']].round(2).to_string(index=False))
     return 0
 

@@ -54,9 +54,11 @@ def item2(fig: Path, name: str):
     d = asset_path('miniworld2', 'model')
     meta = _json(d/'model.json', 'export_miniworld2 after scripts/train_miniworld2.py')
     run = _json(d/'model_run.json', 'export_miniworld2')
-    size = meta['unet_config']['sample_size']
+    uc = meta['unet_config']
+    factor = int(round((uc['in_channels']/3) ** 0.5))   # the UNet works on factor x factor pixel blocks (crce.miniworld.model2.SpaceToDepth)
+    size = uc['sample_size'] * factor
     mb = (d/'unet.safetensors').stat().st_size/1e6
-    out = [(f"[2] image size: {size}x{size} px (threshold >= 32)", size >= 32),
+    out = [(f"[2] image size: {size}x{size} px (the UNet's {uc['sample_size']}x{uc['sample_size']}x{uc['in_channels']} latents are its {factor}x{factor} pixel blocks; threshold >= 32)", size >= 32),
            (f"[2] shipped generator weights: {mb:.1f} MB (threshold <= 20)", mb <= 20),
            (f"[2] generator trained by scripts/train_miniworld2.py from seed {run['config']['seed']}, {run.get('steps_trained')} steps, "
             f"data {str(run.get('data_hash'))[:12]} (threshold: a recorded seed and data hash)", run['config'].get('seed') is not None and bool(run.get('data_hash')))]

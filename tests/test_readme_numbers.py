@@ -48,6 +48,17 @@ def t1(method: str, metric: str, category: str = 'all', col: str = 'value') -> f
     t = table1()
     return float(t[(t.method == method) & (t.metric == metric) & (t.category == category)][col].iloc[0])
 
+def m2(method: str, metric: str) -> float:
+    "The mini world's Table 1 over all targets and seeds (figures/miniworld2/experiments/table1_metrics.csv)."
+    m = pd.read_csv(F / 'miniworld2' / 'experiments' / 'table1_metrics.csv')
+    return float(m[(m.method == method) & (m.category == 'all')][metric].iloc[0])
+
+def p2(method: str, metric: str, reference: str = 'esd-x') -> tuple:
+    "(difference, lo, hi) of `method` - `reference` on the same images, all targets (table1_paired.csv)."
+    p = pd.read_csv(F / 'miniworld2' / 'experiments' / 'table1_paired.csv')
+    r = p[(p.method == method) & (p.reference == reference) & (p.category == 'all') & (p.metric == metric)].iloc[0]
+    return (float(r['diff']), float(r.lo), float(r.hi))
+
 CHECKS = {
     'demo AccU, AccC test, AccR test before -> after':
         (r'AccU (\S+) → (\S+), AccC test (\S+) → (\S+), AccR test (\S+) → (\S+) ',
@@ -75,6 +86,14 @@ CHECKS = {
     'Table 1 CRCE vs ESD-x on train corefs, test retains and test corefs':
         (r'AccC train (\S+) vs (\S+) for ESD-x\) and keeps more retains \(AccR test (\S+) vs (\S+)\); held-out corefs are erased by both \((\S+) vs (\S+)\)',
          lambda: tuple(fmt(t1(m, k)) for k in ('AccC_train', 'AccR_test', 'AccC_test') for m in ('crce', 'esd-x'))),
+    'mini world Table 1: ESD-x against the original model':
+        (r'ESD-x removes the targets \(AccU (\S+) → (\S+)\) but leaves (\S+)% of held-out coref images recognisable \(original model: (\S+)%\)',
+         lambda: (fmt(m2('original', 'AccU')), fmt(m2('esd-x', 'AccU')), fmt(m2('esd-x', 'AccC_test')), fmt(m2('original', 'AccC_test')))),
+    'mini world Table 1: CRCE - ESD-x on the same images':
+        (r'CRCE erases more held-out corefs than ESD-x \((\S+) points \[(\S+), (\S+)\]\) and keeps retains no better \(AccR test (\S+) \[(\S+), (\S+)\], a tie',
+         lambda: tuple(f'{v:+.1f}' if i in (3,) else fmt(v) for i, v in enumerate(p2('crce', 'AccC_test') + p2('crce', 'AccR_test')))),
+    'mini world Table 1: balanced scores of AP and CRCE':
+        (r'AP has the highest balanced score \((\S+); CRCE (\S+)\)', lambda: (fmt(m2('ap', 'balanced')), fmt(m2('crce', 'balanced')))),
     'geometry: retain closer than a coref, nearest item a retain':
         (r'a coref in (\d+)% of \(retain, coref\) pairs \(pooled vector\), and for (\d+) of (\d+) targets',
          lambda: (lambda a: (str(round(100 * float(a.frac_retain_closer_pairs))), str(a.targets_nearest_is_retain), str(a.targets)))(
@@ -97,5 +116,8 @@ def test_readme_number_equals_its_file(name):
 def test_the_checks_can_fail():
     "A changed figure in the README text is caught (the check compares values, not just the phrase)."
     pattern, expected = CHECKS['Table 1 balanced scores']
-    wrong = re.sub(r'CRCE \d+\.\d', 'CRCE 12.3', TEXT, count=1)
+    wrong = re.sub(r'CRCE \d+\.\d \[', 'CRCE 12.3 [', TEXT, count=1)   # the first mini world's 'CRCE 98.3 [94.9, 100.0]'
     assert re.search(pattern, wrong).groups() != expected()
+    pattern, expected = CHECKS['mini world Table 1: CRCE - ESD-x on the same images']
+    wrong = TEXT.replace('held-out corefs than ESD-x (-4.0 points', 'held-out corefs than ESD-x (-9.9 points')
+    assert wrong != TEXT and re.search(pattern, wrong).groups() != expected()
