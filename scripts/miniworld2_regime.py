@@ -66,6 +66,27 @@ def world_drawing(method: str, sampling: dict) -> dict:
             'fmn-x': dict(fmn_guidance=g, fmn_gen_steps=n), 'mace': dict(mace_guidance=g, mace_gen_steps=n)}.get(method, {})
 
 
+KEYS = ('AccU', 'AccC_train', 'AccC_test', 'AccR_train', 'AccR_test')
+
+
+def climb(candidates, run, method: str, try_all: bool = False):
+    "Try `candidates` weakest first (`run(c)` -> ({who: metrics}, n_concepts)); one row each; the first under which `method` erases is chosen (the rest are tried only with `try_all`)."
+    rows, chosen = [], None
+    for c in candidates:
+        got, n = run(c)
+        row = dict(candidate=name_of(c), **c, n_concepts=n)
+        for who, mm in got.items():
+            for k in KEYS: row[f"{who}_{k}"] = round(float(mm[k]), 2)
+        row['erases'] = row[f'{method}_AccU'] <= MAX_ACCU
+        rows.append(row)
+        print(f"{method} {name_of(c)}: AccU {row[f'{method}_AccU']:.1f}, AccC test {row[f'{method}_AccC_test']:.1f}, "
+              f"AccR test {row[f'{method}_AccR_test']:.1f}", flush=True)
+        if row['erases'] and chosen is None:
+            chosen = dict(c)
+            if not try_all: break
+    return rows, chosen
+
+
 def method_regime(a, dev, seeds, rep: Path) -> int:
     "Choose `a.method`'s schedule on the development targets (see the module docs)."
     from crce.reproduce import reproduce
@@ -75,21 +96,12 @@ def method_regime(a, dev, seeds, rep: Path) -> int:
     sampling, m = dict(world.sampling), a.method
     d = rep/m; d.mkdir(parents=True, exist_ok=True)
     extra = world_drawing(m, sampling)
-    rows, chosen = [], None
-    for c in method_ladder(m):
+    def run(c):
         r = reproduce('table1', model='mini2', dataset=str(dev), seeds=seeds, methods=[m], out_dir=Path(a.out)/m/name_of(c),
                       images_per_prompt=a.images_per_prompt, erase_overrides={**c, **extra}, progress=True)
         mm = r['metrics_all'].set_index('method')
-        row = dict(candidate=name_of(c), **c, n_concepts=int(mm.loc[m, 'n_concepts']))
-        for who in ('original', m):
-            if who in mm.index:
-                for k in ('AccU', 'AccC_train', 'AccC_test', 'AccR_train', 'AccR_test'): row[f"{who}_{k}"] = round(float(mm.loc[who, k]), 2)
-        row['erases'] = row[f'{m}_AccU'] <= MAX_ACCU
-        rows.append(row)
-        print(f"{m} {name_of(c)}: AccU {row[f'{m}_AccU']:.1f}, AccC test {row[f'{m}_AccC_test']:.1f}, AccR test {row[f'{m}_AccR_test']:.1f}", flush=True)
-        if row['erases'] and chosen is None:
-            chosen = dict(c)
-            if not a.all: break
+        return {who: mm.loc[who] for who in ('original', m) if who in mm.index}, int(mm.loc[m, 'n_concepts'])
+    rows, chosen = climb(method_ladder(m), run, m, a.all)
     with atomic_path(d/'regime.csv') as tmp: pd.DataFrame(rows).to_csv(tmp, index=False)
     flagged = chosen is None
     lad = method_ladder(m)
@@ -137,21 +149,12 @@ def main(argv=None) -> int:
     with atomic_path(rep/'sampling.csv') as tmp: pd.DataFrame(srows).to_csv(tmp, index=False)
     sampling = dict(num_inference_steps=steps, guidance_scale=guidance)
     orig = orig_at[guidance, steps]   # the original model under the chosen sampling: already evaluated above (same images, same judge)
-    rows, chosen = [], None
-    for c in CANDIDATES:
+    def run(c):
         r = reproduce('table1', model='mini2', dataset=str(dev), seeds=seeds, methods=['esd-x'], out_dir=Path(a.out)/f'g{guidance:g}_s{steps}_{name_of(c)}',
                       images_per_prompt=a.images_per_prompt, erase_overrides={**FIXED, **c}, sampling=sampling, progress=True)
         m = r['metrics_all'].set_index('method')
-        row = dict(candidate=name_of(c), **c, n_concepts=int(m.loc['esd-x', 'n_concepts']))
-        for meth, mm in (('original', orig), ('esd-x', m.loc['esd-x'])):
-            for k in ('AccU', 'AccC_train', 'AccC_test', 'AccR_train', 'AccR_test'):
-                row[f"{meth}_{k}"] = round(float(mm[k]), 2)
-        row['erases'] = row['esd-x_AccU'] <= MAX_ACCU
-        rows.append(row)
-        print(f"{name_of(c)}: ESD-x AccU {row['esd-x_AccU']:.1f}, AccC test {row['esd-x_AccC_test']:.1f}, AccR test {row['esd-x_AccR_test']:.1f}", flush=True)
-        if row['erases'] and chosen is None:
-            chosen = dict(c)
-            if not a.all: break
+        return {'original': orig, 'esd-x': m.loc['esd-x']}, int(m.loc['esd-x', 'n_concepts'])
+    rows, chosen = climb(CANDIDATES, run, 'esd-x', a.all)
     with atomic_path(rep/'regime.csv') as tmp: pd.DataFrame(rows).to_csv(tmp, index=False)
     flagged = chosen is None
     chosen = {**FIXED, **(chosen or CANDIDATES[-1])}
