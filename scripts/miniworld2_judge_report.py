@@ -160,7 +160,7 @@ def main(argv=None) -> int:
         with atomic_path(d/'threshold_sweep_raw.csv') as tmp: sweep.to_csv(tmp, index=False)
         if a.results:   # Table 1's ordering at each threshold (scripts/miniworld_criteria.py item 4c)
             t1 = table1_at_thresholds(res)
-            with atomic_path(d/'threshold_sweep.csv') as tmp: t1.round(2).to_csv(tmp, index=False)
+            with atomic_path(d/'threshold_sweep.csv') as tmp: t1.round(4).to_csv(tmp, index=False)   # 4 decimals: read again and rounded for text, 2 would round twice
             print(t1.round(1).to_string(index=False))
         print(f"wrote {d/'judge_report.json'}")
     return 0
