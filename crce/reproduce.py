@@ -324,8 +324,9 @@ def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, categor
             from crce.evaluate import shard_state
             state = shard_state()
             if device is None: device = str(state.device)
+        used = _schedules(s, runs)   # the world's own schedules of this table's methods
         if state is None or state.is_main_process:
-            sched = {**(json.loads(rec.read_text()).get('schedules', {}) if rec.exists() else {}), **_schedules(s, runs)}
+            sched = {**(json.loads(rec.read_text()).get('schedules', {}) if rec.exists() else {}), **used}
             dump_json(dict(settings=fixed, **(dict(schedules=sched) if sched else {})), rec)
         from crce.judges import make_judge
         from crce.evaluate import shard
@@ -349,7 +350,7 @@ def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, categor
         rep = report(results, table, runs, out/'tables', label, paper=paper, name=name, images_root=out,
                      grid_concept='dog' if 'dog' in set(results.concept) else None)
         record = dict(config=dict(table=table, runs=[r.label for r in runs], concepts=[c.key for c in cs], **fixed,
-                                  **(dict(schedules=_schedules(s, runs)) if _schedules(s, runs) else {})), seed=seeds,
+                                  **(dict(schedules=used) if used else {})), seed=seeds,
                       data_hash=ds.hash, seconds=round(time.time() - t0, 1), n_images=len(results))
         write_run_record(out, name=f'run-{table}.json', **record)
         if report_dir is not None:   # the same files, copied, with the run record beside them

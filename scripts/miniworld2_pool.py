@@ -21,16 +21,18 @@ METHODS = ('esd-x', 'crce')
 
 def pool_reading(paired: pd.DataFrame, m: pd.DataFrame, P: int) -> str:
     "The comparison in sentences, its numbers taken from the paired differences and metrics written beside it."
+    from crce.evaluate import PAPER_NAMES
     words = {'method better': 'the pool better', 'reference better': 'the pool worse'}
     mm = m.set_index('method')
     out = []
-    for meth, nice in (('esd-x', 'ESD-x'), ('crce', 'CRCE')):
+    for meth in METHODS:
+        nice = PAPER_NAMES[meth]
         q = paired[(paired.category == 'all') & (paired.reference == meth)].set_index('metric')
         if q.empty: continue
         bits = []
-        for k, show in (('AccU', 'AccU'), ('AccC_test', 'AccC test'), ('AccR_test', 'AccR test'), ('balanced', 'balanced')):
+        for k in ('AccU', 'AccC_test', 'AccR_test', 'balanced'):
             r = q.loc[k]
-            bits.append(f"{show} {mm.loc[meth, k]:.1f} → {mm.loc[meth + '-pool', k]:.1f} ({r['diff']:+.1f} [{r.lo:+.1f}, {r.hi:+.1f}], "
+            bits.append(f"{k.replace('_', ' ')} {mm.loc[meth, k]:.1f} → {mm.loc[meth + '-pool', k]:.1f} ({r['diff']:+.1f} [{r.lo:+.1f}, {r.hi:+.1f}], "
                         f"{words.get(r.conclusion, 'a tie')})")
         out.append(f"- **{nice} with a pool of {P} against {nice} as in Table 1**, on the same images: " + '; '.join(bits) + '.')
     return '\n'.join(out) + '\n'
@@ -66,7 +68,8 @@ def main(argv=None) -> int:
     pd_ = pd.concat([paired_differences(both[both.method.isin([m, m + '-pool'])], m, level=lv) for m in METHODS for lv in ('category', 'all')],
                     ignore_index=True)
     rep = Path(a.report); rep.mkdir(parents=True, exist_ok=True)
-    label = 'mini world (MiniLM + 32x32 UNet, not Stable Diffusion)'
+    from crce.worlds import resolve_world
+    label = resolve_world('mini2').label
     paired_table(pd_, out_dir=rep, name='pool',
                  caption=f"Frozen trajectory pool (xt_model='frozen', xt_pool={a.pool}) against Table 1's sampler (x_t drawn afresh by the model being trained), "
                          f"each method against itself, in percentage points on the same images: {label}; {base.concept.nunique()} targets x seeds {a.seeds}; "

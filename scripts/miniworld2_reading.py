@@ -13,13 +13,13 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-METRICS = ('AccU', 'AccC_train', 'AccC_test', 'AccR_train', 'AccR_test', 'balanced')
-SHOW = {'AccU': 'AccU', 'AccC_train': 'AccC train', 'AccC_test': 'AccC test', 'AccR_train': 'AccR train', 'AccR_test': 'AccR test', 'balanced': 'balanced'}
-NAMES = {'original': 'the original model', 'esd-x': 'ESD-x', 'crce': 'CRCE', 'crce-fixed': 'CRCE-Fixed', 'crce-sphere': 'CRCE-Sphere',
-         'realera': 'RealEra', 'ap': 'AP', 'uce': 'UCE', 'ca': 'CA', 'fmn': 'FMN', 'mace': 'MACE', 'spm': 'SPM', 'receler': 'Receler'}
+def name(m: str) -> str:
+    "How the text names a method: the paper's spelling (crce.evaluate.PAPER_NAMES), AP and CA, and 'the original model'."
+    from crce.evaluate import PAPER_NAMES
+    return {**PAPER_NAMES, 'ap': 'AP', 'ca': 'CA', 'original': 'the original model'}.get(m, m)
 
 
-def name(m: str) -> str: return NAMES.get(m, m)
+def show(k: str) -> str: return k.replace('_', ' ')   # 'AccC_test' -> 'AccC test' (crce.evaluate.metric_header without its arrow)
 
 
 def iv(r, k: str) -> str: return f"{r[k]:.1f} [{r[k + '_lo']:.1f}, {r[k + '_hi']:.1f}]"
@@ -52,11 +52,12 @@ def reading(metrics: pd.DataFrame, paired: pd.DataFrame, reference: str = 'esd-x
     for meth in [x for x in order.index if x != reference and x in set(p.method)]:
         q = p[p.method == meth].set_index('metric')
         part = {c: [] for c in ('better', 'worse', 'tie')}
-        for k in METRICS:
+        from crce.evaluate import METRICS
+        for k in (*METRICS, 'balanced'):
             if k not in q.index: continue
             r = q.loc[k]
             c = 'better' if r.conclusion == 'method better' else 'worse' if r.conclusion == 'reference better' else 'tie'
-            part[c].append(f"{SHOW[k]} {r['diff']:+.1f} [{r.lo:+.1f}, {r.hi:+.1f}]" if c != 'tie' else SHOW[k])
+            part[c].append(f"{show(k)} {r['diff']:+.1f} [{r.lo:+.1f}, {r.hi:+.1f}]" if c != 'tie' else show(k))
         bits = [f"better on {', '.join(part['better'])}" if part['better'] else '',
                 f"worse on {', '.join(part['worse'])}" if part['worse'] else '',
                 f"ties on {', '.join(part['tie'])}" if part['tie'] else '']

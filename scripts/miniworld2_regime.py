@@ -101,10 +101,10 @@ def method_regime(a, dev, seeds, rep: Path) -> int:
                       images_per_prompt=a.images_per_prompt, erase_overrides={**c, **extra}, progress=True)
         mm = r['metrics_all'].set_index('method')
         return {who: mm.loc[who] for who in ('original', m) if who in mm.index}, int(mm.loc[m, 'n_concepts'])
-    rows, chosen = climb(method_ladder(m), run, m, a.all)
+    lad = method_ladder(m)
+    rows, chosen = climb(lad, run, m, a.all)
     with atomic_path(d/'regime.csv') as tmp: pd.DataFrame(rows).to_csv(tmp, index=False)
     flagged = chosen is None
-    lad = method_ladder(m)
     chosen = {**(chosen if chosen is not None else lad[-1]), **extra}
     dump_json(dict(method=m, chosen=chosen, sampling=sampling, flagged_no_candidate_erases=flagged,
                    rule=f"first candidate (by strength) with {m} AccU <= {MAX_ACCU}% averaged over the development targets" if m != 'uce'
