@@ -16,11 +16,11 @@ from .core import CrceError, asset_path, atomic_path, atomic_write, dump_json, w
 # %% auto #0
 __all__ = ['IMAGENETTE', 'IMAGENETTE_IDS', 'AP_SETS', 'NUDENET_LABELS', 'EXPOSED_LABELS', 'NER_THRESHOLDS', 'CLIP_SCORE_MODEL',
            'ARTISTS', 'I2P_HUB', 'COCO30K_HUB', 'MINI_CLASSES', 'AP_TABLES', 'AP_SCHEDULE', 'SD_SAMPLING_AP', 'AP_RUNS',
-           'GPU_SECONDS', 'SCORE_COLUMNS', 'topk_hit', 'esr_psr', 'class_sets', 'ImageNetTopK', 'MiniTopK', 'ner',
-           'exposed_counts', 'NudityDetector', 'fid', 'load_lpips', 'lpips_distances', 'load_clip_scorer',
-           'clip_scores', 'imagenette_prompts', 'artist_prompts', 'load_prompt_file', 'load_i2p', 'load_coco30k',
-           'ap_paper_table', 'ap_runs', 'erase_gpu_seconds', 'images_gpu_seconds', 'ap_settings', 'run_settings',
-           'ap_units', 'eval_jobs', 'ap_run_dir', 'ap_plan', 'plan_summary', 'score_run', 'run_ap_one',
+           'GPU_SECONDS', 'CPU_SECONDS_MINI', 'SCORE_COLUMNS', 'topk_hit', 'esr_psr', 'class_sets', 'ImageNetTopK',
+           'MiniTopK', 'ner', 'exposed_counts', 'NudityDetector', 'fid', 'load_lpips', 'lpips_distances',
+           'load_clip_scorer', 'clip_scores', 'imagenette_prompts', 'artist_prompts', 'load_prompt_file', 'load_i2p',
+           'load_coco30k', 'ap_paper_table', 'ap_runs', 'erase_seconds', 'images_seconds', 'hours_unit', 'ap_settings',
+           'run_settings', 'ap_units', 'eval_jobs', 'ap_run_dir', 'ap_plan', 'plan_summary', 'score_run', 'run_ap_one',
            'table1_metrics', 'summary_table', 'with_paper', 'make_classifier', 'ap_report', 'ap_reproduce',
            'add_ap_arguments', 'cmd_ap']
 
@@ -314,6 +314,7 @@ def ap_runs(table: str, methods: Sequence[str] | None = None) -> list[APRun]:
 
 # %% ../nbs/33_protocols.ipynb #db199b4a
 GPU_SECONDS = dict(step_xattn=1.5, step_full=3.0, ap_xattn=3.6, ap_full=21.6, uce=60.0, sample_step=0.06, score=0.05)
+CPU_SECONDS_MINI = dict(step=0.71, image=0.126, uce=8.8)   # one core of a 2-core AMD EPYC, mini world 2 (see the prose above)
 
 def _step_seconds(method: str, cfg) -> float:
     full = cfg.params not in ('xattn', 'xattn-strict', 'xattn-qk')
@@ -321,19 +322,25 @@ def _step_seconds(method: str, cfg) -> float:
     if method == 'ap': return GPU_SECONDS['ap_full' if full else 'ap_xattn']
     return GPU_SECONDS['step_full' if full else 'step_xattn']
 
-def erase_gpu_seconds(method: str | None, settings: dict) -> float:
-    "Planned GPU seconds of one erasure with these settings (see `GPU_SECONDS`)."
+def erase_seconds(method: str | None, settings: dict, mini: bool = False) -> float:
+    "Planned seconds of one erasure with these settings: GPU seconds on Stable Diffusion, one-core CPU seconds on a mini world (`mini`)."
     if method is None: return 0.
     from crce.train import method_config
     cfg = method_config(method, 'paper', **settings)
-    if method == 'uce': return GPU_SECONDS['uce']
-    s = cfg.iterations * _step_seconds(method, cfg)
-    if method.startswith('ca'): s += cfg.ca_images * cfg.ca_gen_steps * GPU_SECONDS['sample_step']
+    if method == 'uce': return (CPU_SECONDS_MINI if mini else GPU_SECONDS)['uce']
+    s = cfg.iterations * _step_seconds(method, cfg) * (CPU_SECONDS_MINI['step'] / GPU_SECONDS['step_xattn'] if mini else 1.)
+    if method.startswith('ca'): s += images_seconds(cfg.ca_images, cfg.ca_gen_steps, mini, scored=False)
     return s
 
-def images_gpu_seconds(n: int, steps: int) -> float:
-    "Planned GPU seconds to make and score `n` images with `steps` sampling steps."
-    return n * (steps * GPU_SECONDS['sample_step'] + GPU_SECONDS['score'])
+def images_seconds(n: int, steps: int, mini: bool = False, scored: bool = True) -> float:
+    "Planned seconds to make (and score) `n` images with `steps` sampling steps: GPU seconds, or one-core CPU seconds on a mini world."
+    if mini: return n * CPU_SECONDS_MINI['image'] * steps / 10
+    return n * (steps * GPU_SECONDS['sample_step'] + GPU_SECONDS['score'] * scored)
+
+def hours_unit(mini: bool) -> str:
+    "What a plan's hours are: CPU hours on one core (a mini world) or GPU hours on one A100-class GPU."
+    return 'CPU hours on one core (mini world, from measured mini-world costs)' if mini else 'GPU hours on one A100-class GPU'
+
 
 # %% ../nbs/33_protocols.ipynb #2fd4a065
 def _mini(world) -> bool: return world.judge in ('mini', 'mini2', 'mini1')   # a mini world: its own schedule, sampling and judge
@@ -419,7 +426,7 @@ def ap_run_dir(out_dir, label: str, unit: str | None, seed: int) -> Path:
 def ap_plan(table: str, model: str = 'mini', seeds: Sequence[int] = (0,), out_dir='runs/ap', methods: Sequence[str] | None = None,
             sets: Sequence[str] | None = None, artists: Sequence[str] | None = None, settings: dict | None = None,
             n_i2p: int = 4703, n_coco: int = 30000) -> pd.DataFrame:
-    "One row per (seed, unit, run) of `table`: folder, erased/scored on disk, images and planned GPU hours (`GPU_SECONDS`)."
+    "One row per (seed, unit, run) of `table`: folder, erased/scored on disk, images and planned hours (`erase_seconds`, `images_seconds`)."
     s = settings or ap_settings(table, model)
     units, runs, rows = ap_units(table, model, sets, s['artists'] if artists is None else artists), ap_runs(table, methods), []
     if table == 'ap-table1': n_img = len(MINI_CLASSES if s['mini'] else IMAGENETTE) * s['images_per_class']
@@ -433,17 +440,17 @@ def ap_plan(table: str, model: str = 'mini', seeds: Sequence[int] = (0,), out_di
                 st = run_settings(r, s, len(cs)) if r.method else {}
                 rows.append(dict(table=table, seed=int(sd), unit=u or 'all', label=r.label, method=r.method or 'original', concepts=cs, dir=str(d),
                                  erased=r.method is None or (d/'erasure'/'erasure.safetensors').exists(), scored=(d/'scores.parquet').exists(),
-                                 n_images=n_img, erase_gpu_h=erase_gpu_seconds(r.method, st) / 3600,
-                                 images_gpu_h=images_gpu_seconds(n_img, steps) / 3600))
+                                 n_images=n_img, erase_h=erase_seconds(r.method, st, s['mini']) / 3600,
+                                 images_h=images_seconds(n_img, steps, s['mini']) / 3600, hours=hours_unit(s['mini'])))
     return pd.DataFrame(rows)
 
 def plan_summary(plan: pd.DataFrame) -> str:
-    "One paragraph: runs, erasures and images left, and the GPU hours they are planned to take."
+    "One paragraph: runs, erasures and images left, and the hours they are planned to take (GPU, or CPU on a mini world)."
     left_e, left_s = plan[~plan.erased], plan[~plan.scored]
-    h = left_e.erase_gpu_h.sum() + left_s.images_gpu_h.sum()
+    h = left_e.erase_h.sum() + left_s.images_h.sum()
     return (f"{plan.table.iloc[0]}: {len(plan)} runs ({plan.label.nunique()} rows x {plan.unit.nunique()} units x {plan.seed.nunique()} seeds); "
             f"left: {len(left_e)} erasures to train, {len(left_s)} runs to score ({int(left_s.n_images.sum())} images); "
-            f"planned {h:.1f} GPU hours on one A100-class GPU ({left_e.erase_gpu_h.sum():.1f} h training, {left_s.images_gpu_h.sum():.1f} h images); "
+            f"planned {h:.1f} {plan.hours.iloc[0]} ({left_e.erase_h.sum():.1f} h training, {left_s.images_h.sum():.1f} h images); "
             f"planning figures, not measurements")
 
 # %% ../nbs/33_protocols.ipynb #5a8d0ccd
@@ -633,8 +640,8 @@ def cmd_ap(args) -> int:
     if args.dry_run:
         print(r['summary'])
         print(markdown_table(r['plan'].groupby('label', sort=False).agg(runs=('dir', 'size'), erasures_left=('erased', lambda x: int((~x).sum())),
-                                                                     images=('n_images', 'sum'), erase_gpu_h=('erase_gpu_h', 'sum'),
-                                                                     images_gpu_h=('images_gpu_h', 'sum')).round(2)))
+                                                                     images=('n_images', 'sum'), erase_h=('erase_h', 'sum'),
+                                                                     images_h=('images_h', 'sum')).round(2)))
         return 0
     print(markdown_table(r['table'].set_index(['method', 'source']), r['caption']))
     print(f"tables in {Path(args.out)/'tables'}" + (f", copied to {args.report}" if args.report else '') + f" ({r['seconds']:.0f} s)")

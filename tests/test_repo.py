@@ -85,3 +85,13 @@ def test_miniworld2_reading_states_the_files_numbers(tmp_path):
     (tmp_path/'table1_paired.csv').unlink()
     r = subprocess.run([sys.executable, str(script), '--figures', str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and r.stderr.count('\n') == 1 and 'table1_paired.csv not found' in r.stderr
+
+
+def test_mini_world_cpu_planning_figures_match_the_committed_cost_file():
+    "The dry run's one-core CPU figures for a mini world come from figures/miniworld2/cost.json (20-step erasure, 296 evaluation images per concept)."
+    import json
+    from crce.protocols import CPU_SECONDS_MINI
+    cost = json.loads((ROOT/'figures'/'miniworld2'/'cost.json').read_text())
+    chosen = json.loads((ROOT/'figures'/'miniworld2'/'regime'/'chosen.json').read_text())['chosen']
+    assert CPU_SECONDS_MINI['step'] == round(cost['erase_s'] / chosen['iterations'], 2)
+    assert CPU_SECONDS_MINI['image'] == round(cost['original_evaluate_s'] / 296, 3)
