@@ -78,7 +78,10 @@ CA_ANCHORS = {   # the bundled CorefConcept objects' parents (the anchor 'auto' 
     'bird': 'animal', 'cat': 'animal', 'deer': 'animal', 'dog': 'animal', 'frog': 'animal', 'horse': 'animal', 'fish': 'animal',
     'bat (animal)': 'animal', 'crane (bird)': 'bird', 'crane (machinery)': 'machine', 'bat (sports equipment)': 'tool',
     'church': 'building', 'bank (financial institution)': 'building', 'bank (riverbank)': 'landscape',
-    'apple (fruit)': 'fruit', 'Apple (company)': 'logo'}
+    'apple (fruit)': 'fruit', 'Apple (company)': 'logo',
+    # the mini world's targets and development targets (crce.miniworld.data2) that the lines above do not cover
+    'monkey': 'animal', 'bear': 'animal', 'insect': 'animal', 'car': 'vehicle', 'train': 'vehicle', 'boat': 'vehicle',
+    'flower': 'plant', 'tree': 'plant', 'ball': 'toy', 'shoe': 'clothing', 'cake': 'food', 'musical instrument': 'object'}
 CA_CATEGORY_ANCHORS = {'ip': 'character', 'celebrity': 'person'}
 
 def ca_anchor(concept, anchor: str = 'auto', prompt: str | None = None) -> str:

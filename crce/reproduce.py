@@ -234,15 +234,15 @@ def report(results: pd.DataFrame, table: str, runs: Sequence[RunSpec], out_dir, 
         t = table1(pd.concat([mcat, mall], ignore_index=True), paper=paper, methods=labels, balanced=True, out_dir=out_dir, name=name,
                    paper_names=names, paper_table=6 if table == 'table6' else 1,
                    caption=f"{'Table 6' if table == 'table6' else 'Table 1'} layout: {what}; accuracies in % with 95% bootstrap intervals.")
-        if len(labels) > 1:   # each method against a reference on the same concepts, prompts and noise
-            ref = next((l for l in labels if l.lower() == 'esd-x'), 'crce' if table == 'table6' and 'crce' in labels else labels[0])   # Table 6: each ablation against full CRCE
-            refs = [(ref, f'{name}_paired')] + ([('crce', f'{name}_paired_crce')] if table == 'table1' and ref != 'crce' and 'crce' in labels else [])
-            sub = results[results.method.isin(labels)]
-            for rf, nm in refs:   # Table 1: against ESD-x (the method CRCE extends) and against CRCE
-                pdiff = pd.concat([paired_differences(sub, rf, level=lv) for lv in ('category', 'all')], ignore_index=True)
-                paired_table(pdiff, out_dir=out_dir, name=nm,
-                             caption=f"Paired differences to {rf}, method − {rf} in percentage points, on the images both have (same concept, prompt, "
-                                     f"noise seed and training seed): {what}; [95% cluster-bootstrap interval over concepts]; better / worse / tie for the method.")
+    if len(labels) > 1:   # each method against a reference on the same concepts, prompts and noise
+        ref = next((l for l in labels if l.lower() == 'esd-x'), 'crce' if table in ('table6', 'table7') and 'crce' in labels else labels[0])   # Tables 6, 7: against full CRCE (the M=5, N=3 cell)
+        refs = [(ref, f'{name}_paired')] + ([('crce', f'{name}_paired_crce')] if table == 'table1' and ref != 'crce' and 'crce' in labels else [])
+        sub = results[results.method.isin(labels)]
+        for rf, nm in refs:   # Table 1: against ESD-x (the method CRCE extends) and against CRCE
+            pdiff = pd.concat([paired_differences(sub, rf, level=lv) for lv in ('category', 'all')], ignore_index=True)
+            paired_table(pdiff, out_dir=out_dir, name=nm,
+                         caption=f"Paired differences to {rf}, method − {rf} in percentage points, on the images both have (same concept, prompt, "
+                                 f"noise seed and training seed): {what}; [95% cluster-bootstrap interval over concepts]; better / worse / tie for the method.")
     st = seed_table(results, labels)
     atomic_write(out_dir/f'{name}_seeds.md', markdown_table(st, f"{name}, mean ± sd across seeds (each seed averaged over concepts): {what}."))
     with atomic_path(out_dir/f'{name}_metrics.csv') as tmp: pd.concat([mall, mcat], ignore_index=True).to_csv(tmp, index=False)

@@ -13,9 +13,18 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
+TABLE = 'table1'   # the table being read (main sets it): Tables 6 and 7 name their rows their own way
+
+
 def name(m: str) -> str:
-    "How the text names a method: the paper's spelling (crce.evaluate.PAPER_NAMES), AP and CA, and 'the original model'."
+    "How the text names a row: the paper's spelling (crce.evaluate.PAPER_NAMES; Table 6's row names), AP and CA, 'the original model', Table 7's cells as 'M=.., N=..'."
+    import re
     from crce.evaluate import PAPER_NAMES
+    from crce.reproduce import TABLE6_PAPER_NAMES, DEFAULT_MN
+    if TABLE == 'table7':
+        if m == 'crce': return f"M={DEFAULT_MN[0]}, N={DEFAULT_MN[1]} (CRCE's default)"
+        if (g := re.fullmatch(r'crce-M(\d+)-N(\d+)', m)): return f"M={g[1]}, N={g[2]}"
+    if TABLE == 'table6' and m in TABLE6_PAPER_NAMES and m != 'original': return TABLE6_PAPER_NAMES[m]
     return {**PAPER_NAMES, 'ap': 'AP', 'ca': 'CA', 'original': 'the original model'}.get(m, m)
 
 
@@ -79,6 +88,7 @@ def main(argv=None) -> int:
     ap.add_argument('--sweep', default=str(ROOT/'figures'/'miniworld2'/'judge'/'threshold_sweep.csv'),
                     help="Table 1 at other yes-thresholds (scripts/miniworld2_judge_report.py --write); read for table1 when it exists")
     a = ap.parse_args(argv)
+    global TABLE; TABLE = a.name
     d = Path(a.figures)
     files = [d/f'{a.name}_metrics.csv', d/f'{a.name}_paired.csv']
     for f in files:

@@ -42,6 +42,7 @@ if run report; then   # every run exists now: these calls only collect and write
   cp "$OUT/reproduce.json" $R/reproduce_settings.json
   python scripts/miniworld2_reading.py --name table1                      # the results page's sentences, from the files
   python scripts/miniworld2_reading.py --name table6 --reference crce
+  python scripts/miniworld2_reading.py --name table7 --reference crce
 fi
 if run judge; then   # the judges on >= 300 generated images, and Table 1 at other yes-thresholds
   python scripts/miniworld2_judge_report.py --generate 40 --images "$OUT-judge-images" --results "$OUT/tables/table1_results.parquet" --write figures/miniworld2/judge

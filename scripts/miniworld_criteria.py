@@ -130,6 +130,8 @@ def item5(fig: Path, name: str):
         mm = fig/'experiments'/f'{t}_metrics.csv'
         n = int(pd.read_csv(mm).query("category == 'all'").n_concepts.max()) if mm.exists() else 0
         out.append((f"[5] {t} over all targets: {n} targets (threshold >= 24)", n >= 24))
+        pp = fig/'experiments'/f'{t}_paired.csv'
+        out.append((f"[5] {t} paired differences to CRCE written ({pp.name}): {'yes' if pp.exists() else 'no'} (threshold yes)", pp.exists()))
     return out
 
 
