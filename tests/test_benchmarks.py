@@ -43,3 +43,18 @@ def test_generation_benchmark_quick(tmp_path):
     for f in w['forms'].values(): assert f['images_per_s'] > 0 and f['speedup'] > 0
     assert w['max_pixel_diff_batched_vs_one'] < 1e-3        # batching changes only the last bits of an image
     assert {'machine', 'torch', 'command'} <= set(d['meta'])
+
+
+def test_methods_benchmark_mini_world(tmp_path):
+    "One erasure per method in its own process on the mini world: CPU seconds, peak memory and the steps its tables use."
+    out = tmp_path / 'methods'
+    r = bench('methods.py', '--methods', 'esd-x,uce', '--out', out)
+    assert r.returncode == 0, r.stderr[-2000:]
+    d = json.loads(out.with_suffix('.json').read_text())
+    rows = {x['method']: x for x in d['rows']}
+    assert set(rows) == {'esd-x', 'uce'} and {x['world'] for x in d['rows']} == {'mini'}
+    assert rows['uce']['steps'] == 0 and rows['esd-x']['steps'] > 0          # the closed form has no steps
+    for x in rows.values(): assert x['cpu_s'] > 0 and x['peak_rss_mib'] >= x['model_rss_mib'] > 0 and x['n_trained'] > 0
+    assert '| esd-x | mini |' in out.with_suffix('.md').read_text()
+    bad = bench('methods.py', '--methods', 'esd-x,nosuch', '--out', tmp_path / 'bad')
+    assert bad.returncode == 2 and "unknown method 'nosuch'" in bad.stderr and not (tmp_path / 'bad.json').exists()
