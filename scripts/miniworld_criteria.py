@@ -89,6 +89,14 @@ def item3(fig: Path, name: str):
             f"{'yes' if same else 'no'} (threshold yes)", same and not ch['flagged_no_candidate_erases'])]
     if len(row): out.append((f"[3] on the development targets under the chosen setting: ESD-x AccU {row.iloc[0]['esd-x_AccU']:.1f}, "
                              f"AccC test {row.iloc[0]['esd-x_AccC_test']:.1f} (information)", True))
+    CLOSED_FORM = "closed form, the authors' settings"
+    for f in sorted((fig/'regime').glob('*/chosen.json')):   # the baselines' own schedules, chosen by the same rule (--method)
+        b = json.loads(f.read_text())
+        want = {k: tuple(v) if isinstance(v, list) else v for k, v in b['chosen'].items()}
+        have = dict(world.schedules.get(b['method'], {}))
+        out.append((f"[3] {b['method']}'s schedule chosen on the development targets: {b['chosen'] or CLOSED_FORM}"
+                    f"{' (FLAGGED: no candidate erased)' if b['flagged_no_candidate_erases'] else ''}; the world's schedules[{b['method']!r}] "
+                    f"is it: {'yes' if have == want else 'no'} (threshold yes)", have == want))
     m = _csv(fig/'experiments'/f'{name}_metrics.csv', REPRO)
     e = m[(m.category == 'all') & (m.method == 'esd-x')]
     if e.empty: raise Missing(f"no esd-x row in {name}_metrics.csv")
