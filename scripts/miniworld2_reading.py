@@ -57,7 +57,7 @@ def reading(metrics: pd.DataFrame, paired: pd.DataFrame, reference: str = 'esd-x
                + '; '.join(f"{name(k)} {iv(r, 'balanced')}" for k, r in order.iterrows())
                + (f"; the original model {m.loc['original', 'balanced']:.1f}." if 'original' in m.index else '.'))
     p = paired[(paired.category == 'all') & (paired.reference == reference) & (paired.method != 'original')]
-    lines = []
+    lines, all_tie = [], []
     for meth in [x for x in order.index if x != reference and x in set(p.method)]:
         q = p[p.method == meth].set_index('metric')
         part = {c: [] for c in ('better', 'worse', 'tie')}
@@ -67,10 +67,12 @@ def reading(metrics: pd.DataFrame, paired: pd.DataFrame, reference: str = 'esd-x
             r = q.loc[k]
             c = 'better' if r.conclusion == 'method better' else 'worse' if r.conclusion == 'reference better' else 'tie'
             part[c].append(f"{show(k)} {r['diff']:+.1f} [{r.lo:+.1f}, {r.hi:+.1f}]" if c != 'tie' else show(k))
+        if not part['better'] and not part['worse']: all_tie.append(name(meth)); continue   # said once, below
         bits = [f"better on {', '.join(part['better'])}" if part['better'] else '',
                 f"worse on {', '.join(part['worse'])}" if part['worse'] else '',
                 f"ties on {', '.join(part['tie'])}" if part['tie'] else '']
         lines.append(f"  - {name(meth)}: " + '; '.join(b for b in bits if b) + '.')
+    if all_tie: lines.append(f"  - {'; '.join(all_tie)}: {'tie' if len(all_tie) > 1 else 'ties'} with {name(reference)} on every column.")
     if lines:
         out.append(f"- **Each method against {name(reference)} on the same images** (same target, prompt, noise seed and training seed; "
                    f"differences in points, 95% cluster-bootstrap intervals over targets; better or worse only where the interval "

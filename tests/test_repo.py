@@ -69,10 +69,11 @@ def test_miniworld2_reading_states_the_files_numbers(tmp_path):
     script = ROOT / 'scripts' / 'miniworld2_reading.py'
     ks = ('AccU', 'AccC_train', 'AccC_test', 'AccR_train', 'AccR_test', 'balanced')
     def mrow(m, v): return dict(method=m, category='all', n_concepts=24, **{k: v for k in ks}, **{k + '_lo': v - 1 for k in ks}, **{k + '_hi': v + 1 for k in ks})
-    pd.DataFrame([mrow('original', 50.0), mrow('esd-x', 30.0), mrow('crce', 40.0)]).to_csv(tmp_path/'table1_metrics.csv', index=False)
+    pd.DataFrame([mrow('original', 50.0), mrow('esd-x', 30.0), mrow('crce', 40.0), mrow('realera', 29.0)]).to_csv(tmp_path/'table1_metrics.csv', index=False)
     pr = [dict(method='crce', reference='esd-x', category='all', metric=k, diff=-3.25, lo=-6.0, hi=-0.5, conclusion='method better') for k in ('AccC_test',)]
     pr += [dict(method='crce', reference='esd-x', category='all', metric='AccR_test', diff=1.0, lo=-1.0, hi=3.0, conclusion='ties (cannot be resolved)')]
     pr += [dict(method='crce', reference='esd-x', category='all', metric='AccU', diff=4.0, lo=1.0, hi=7.0, conclusion='reference better')]
+    pr += [dict(method='realera', reference='esd-x', category='all', metric=k, diff=0.5, lo=-1.0, hi=2.0, conclusion='ties (cannot be resolved)') for k in ks]
     pd.DataFrame(pr).to_csv(tmp_path/'table1_paired.csv', index=False)
     pd.DataFrame([dict(threshold=t, method=m, balanced=b) for t in (0.3, 0.7) for m, b in (('crce', 70.0 - 10 * t), ('esd-x', 65.0), ('original', 40.0))]).to_csv(tmp_path/'sweep.csv', index=False)
     r = subprocess.run([sys.executable, str(script), '--figures', str(tmp_path), '--sweep', str(tmp_path/'sweep.csv')], capture_output=True, text=True, timeout=120)
@@ -81,6 +82,7 @@ def test_miniworld2_reading_states_the_files_numbers(tmp_path):
     assert 'AccU 50.0 → 30.0 [29.0, 31.0]' in text and 'CRCE 40.0 [39.0, 41.0]; ESD-x 30.0' in text, text
     assert 'better on AccC test -3.2 [-6.0, -0.5]' in text and 'worse on AccU +4.0 [+1.0, +7.0]' in text and 'ties on AccR test' in text, text
     assert 'at 0.3: CRCE 67.0 > ESD-x 65.0; at 0.7: ESD-x 65.0 > CRCE 63.0' in text, text   # the order at each yes-threshold
+    assert '  - RealEra: ties with ESD-x on every column.' in text and 'RealEra: better' not in text, text   # a method that ties everywhere: one short line
     assert not any(l.startswith('#') for l in text.splitlines())   # included by the results page: no headings
     (tmp_path/'table1_paired.csv').unlink()
     r = subprocess.run([sys.executable, str(script), '--figures', str(tmp_path)], capture_output=True, text=True, timeout=120)
