@@ -77,7 +77,12 @@ for _name, _id, _label in (('sd-1.4', 'CompVis/stable-diffusion-v1-4', 'Stable D
     register_world(World(_name, _label, 'crce.backbone:load_stable_diffusion', _id))
 register_world(World('mini', MINI_LABEL, 'crce.miniworld.model2:load_miniworld2', dataset='crce.miniworld.data2:load_corefconcept2',
                      judge='mini2', erase=dict(iterations=20, lr=5e-4, ddim_steps=20, step_range=(1, 19)),
-                     sampling=dict(num_inference_steps=10, guidance_scale=3.0), images_per_prompt=8, grid=(1, 3, 5, 10)))
+                     sampling=dict(num_inference_steps=10, guidance_scale=3.0), images_per_prompt=8, grid=(1, 3, 5, 10),
+                     # each baseline's own schedule, chosen on the development targets (scripts/miniworld2_regime.py --method NAME)
+                     schedules=dict(uce=dict(),
+                                    ca=dict(iterations=20, lr=0.0004, ca_guidance=3.0, ca_gen_steps=10, ca_images=64),
+                                    fmn=dict(iterations=20, lr=0.0001, fmn_guidance=3.0, fmn_gen_steps=10),
+                                    mace=dict(mace_steps=80, lr=0.001, mace_guidance=3.0, mace_gen_steps=10))))
 register_world(replace(WORLDS['mini'], name='mini2'))   # the same world under the name its tables were first run with
 register_world(World('mini1', MINI1_LABEL, 'crce.miniworld.model:load_miniworld', dataset='crce.miniworld.data:load_mini_corefconcept',
                      judge='mini1', erase=dict(iterations=40, lr=1e-3, ddim_steps=20, step_range=(1, 19)),
