@@ -27,7 +27,8 @@ class RunSpec:
     method: str | None = None
     overrides: dict = field(default_factory=dict)
 
-TABLE1_METHODS = ('original', 'esd-x', 'realera', 'crce-sphere', 'crce-fixed', 'crce', 'ap')
+TABLE1_METHODS = ('original', 'esd-x', 'fmn', 'uce', 'spm', 'receler', 'mace', 'realera', 'crce-sphere', 'crce-fixed', 'crce',
+                  'ap', 'ca')   # the CRCE paper's Table 1 in its order, then AP and CA (the AP paper's)
 TABLE6_METHODS = ('original', 'crce-nocert', 'crce-both-0.2', 'crce-both-0.4', 'crce-coref-0', 'crce-coref-0.2', 'crce-coref-0.4',
                   'crce-retain-0', 'crce-retain-0.2', 'crce-retain-0.4', 'crce')
 DEFAULT_MN = (5, 3)                                      # the paper's M, N: Table 7's (5, 3) cell is the `crce` run

@@ -121,3 +121,12 @@ def test_the_checks_can_fail():
     pattern, expected = CHECKS['mini world Table 1: CRCE - ESD-x on the same images']
     wrong = TEXT.replace('held-out corefs than ESD-x (-4.0 points', 'held-out corefs than ESD-x (-9.9 points')
     assert wrong != TEXT and re.search(pattern, wrong).groups() != expected()
+
+
+def test_mini_world_table6_ties():
+    "README: 'all N certainty variants tie with full CRCE on every column' is what table6_paired.csv says."
+    n, = quoted(r"Table 6 \(24 targets, seed 0\): all (\d+) certainty variants tie with full CRCE on every column")
+    p = pd.read_csv(F / 'miniworld2' / 'experiments' / 'table6_paired.csv')
+    v = p[(p.reference == 'crce') & (p.method.str.startswith('crce-'))]
+    assert int(n) == v.method.nunique() and (v.conclusion == 'ties (cannot be resolved)').all()
+    assert pd.read_csv(F / 'miniworld2' / 'experiments' / 'table6_metrics.csv').query("category == 'all'").n_concepts.max() == 24
