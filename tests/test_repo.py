@@ -97,3 +97,23 @@ def test_mini_world_cpu_planning_figures_match_the_committed_cost_file():
     chosen = json.loads((ROOT/'figures'/'miniworld2'/'regime'/'chosen.json').read_text())['chosen']
     assert CPU_SECONDS_MINI['step'] == round(cost['erase_s'] / chosen['iterations'], 2)
     assert CPU_SECONDS_MINI['image'] == round(cost['original_evaluate_s'] / 296, 3)
+
+
+def test_per_target_table_reports_each_target(tmp_path):
+    "scripts/per_target.py writes one row per target of a (multi-concept) table with each method's cells from <name>_concepts.csv; a missing method is exit 2."
+    import subprocess, sys
+    import pandas as pd
+    rows = []
+    for m, v in (('original', 50.0), ('mace', 0.0)):
+        for t in ('dog', 'cat'):
+            r = dict(method=m, concept=t, category='object')
+            for k in ('AccU', 'AccC_test', 'AccR_test'): r.update({k: v, k + '_lo': max(v - 5, 0), k + '_hi': v + 5})
+            rows.append(r)
+    pd.DataFrame(rows).to_csv(tmp_path/'multi_concepts.csv', index=False)
+    script = ROOT / 'scripts' / 'per_target.py'
+    r = subprocess.run([sys.executable, str(script), '--figures', str(tmp_path), '--name', 'multi'], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    text = (tmp_path/'multi_per_target.md').read_text()
+    assert '| dog | 50.0 [45.0, 55.0] | 0.0 [0.0, 5.0] |' in text and '| cat |' in text, text
+    r = subprocess.run([sys.executable, str(script), '--figures', str(tmp_path), '--name', 'multi', '--methods', 'uce'], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "no method(s) ['uce']" in r.stderr and r.stderr.count('\n') == 1
