@@ -25,6 +25,7 @@ from pathlib import Path
 from bench_step import machine   # the machine line every benchmark prints (this folder is on sys.path when a script runs)
 
 METHODS = 'esd-x,crce,realera,crce-sphere,crce-fixed,ap,uce,ca,fmn,mace,spm,receler'
+LOAD0 = None
 IMAGE_KEYS = {'ca': ('ca_images', 'ca_gen_steps'), 'fmn': ('fmn_images', 'fmn_gen_steps'), 'fmn-x': ('fmn_images', 'fmn_gen_steps'),
               'mace': ('mace_images', 'mace_gen_steps')}   # settings with which a method draws its own training images
 
@@ -120,6 +121,7 @@ def main(argv=None) -> int:
         for m in methods: get_method(m)   # an unknown method stops here, before any work
     except CrceError as e:
         print(f"methods.py: error: {e}", file=sys.stderr); return 2
+    global LOAD0; LOAD0 = round(os.getloadavg()[0], 2)   # a busy machine stretches wall seconds (not CPU seconds)
     env = dict(os.environ, OMP_NUM_THREADS='1', CRCE_THREADS='1')
     rows = []
     base = [sys.executable, __file__, '--model', a.model, '--concept', a.concept, '--sd-pixels', str(a.sd_pixels),
@@ -136,13 +138,14 @@ def main(argv=None) -> int:
                   + (f"  est. {x['est_cpu_s']/3600:.2f} CPU h at {a.sd_pixels} px" if world == 'sd' else ''), flush=True)
     import torch
     from crce.core import dump_json, atomic_write
-    meta = dict(machine=machine('cpu'), torch=torch.__version__, threads=1, model=a.model, concept=a.concept,
+    meta = dict(machine=machine('cpu'), torch=torch.__version__, threads=1, model=a.model, concept=a.concept, load_average_1min=LOAD0,
                 measured=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), command='python benchmarks/methods.py ' + ' '.join(argv or sys.argv[1:]),
                 sd=dict(pixels=a.sd_pixels, iterations=a.sd_iterations, images=a.sd_images) if a.sd else None)
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
     dump_json(dict(meta=meta, rows=rows), out.with_suffix('.json'))
     atomic_write(out.with_suffix('.md'), f"Erasure cost of one concept ('{a.concept}') per method, one CPU thread on {meta['machine']} "
-                 f"({meta['measured']}); mini world: {a.model}, the settings of its tables"
+                 f"({meta['measured']}, 1-minute load average {LOAD0} at the start: wall seconds include waiting for a busy core, CPU seconds do not); "
+                 f"mini world: {a.model}, the settings of its tables"
                  + (f"; sd: Stable Diffusion 1.x's architecture with random weights at {a.sd_pixels} px, official schedule estimated from "
                     f"{a.sd_iterations} timed step(s)" if a.sd else '') + ".\n\n" + table(rows, a.sd))
     print(f"wrote {out.with_suffix('.json')} and {out.with_suffix('.md')}")
