@@ -83,7 +83,8 @@ register_world(World('mini', MINI_LABEL, 'crce.miniworld.model2:load_miniworld2'
                                     ca=dict(iterations=20, lr=0.0004, ca_guidance=3.0, ca_gen_steps=10, ca_images=64),
                                     fmn=dict(iterations=20, lr=0.0001, fmn_guidance=3.0, fmn_gen_steps=10),
                                     mace=dict(mace_steps=80, lr=0.001, mace_guidance=3.0, mace_gen_steps=10),
-                                    spm=dict(iterations=160, lr=0.02))))
+                                    spm=dict(iterations=160, lr=0.02),
+                                    receler=dict(iterations=20, lr=0.015))))
 register_world(replace(WORLDS['mini'], name='mini2'))   # the same world under the name its tables were first run with
 register_world(World('mini1', MINI1_LABEL, 'crce.miniworld.model:load_miniworld', dataset='crce.miniworld.data:load_mini_corefconcept',
                      judge='mini1', erase=dict(iterations=40, lr=1e-3, ddim_steps=20, step_range=(1, 19)),
