@@ -25,7 +25,6 @@ from pathlib import Path
 from bench_step import machine   # the machine line every benchmark prints (this folder is on sys.path when a script runs)
 
 METHODS = 'esd-x,crce,realera,crce-sphere,crce-fixed,ap,uce,ca,fmn,mace,spm,receler'
-LOAD0 = None
 IMAGE_KEYS = {'ca': ('ca_images', 'ca_gen_steps'), 'fmn': ('fmn_images', 'fmn_gen_steps'), 'fmn-x': ('fmn_images', 'fmn_gen_steps'),
               'mace': ('mace_images', 'mace_gen_steps')}   # settings with which a method draws its own training images
 
@@ -51,20 +50,19 @@ def worker(world: str, method: str, a) -> dict:
         settings = with_defaults(method, w.erase, None, w.schedules.get(method))
         bb, preset = w.load(), w.preset
         cfg = method_config(method, preset, **settings)
-        scale, timed_settings = 1.0, settings
+        timed_settings = settings
     else:
         import importlib.util
         spec = importlib.util.spec_from_file_location('gen_bench', Path(__file__).with_name('generation.py'))
         gb = importlib.util.module_from_spec(spec); spec.loader.exec_module(gb)
         bb, preset, c = gb.sd_arch_backbone(a.sd_pixels, 'cpu'), 'official', a.concept
         cfg = method_config(method, preset)
-        n_full, timed_settings = steps_of(cfg), {}
-        if n_full:
+        timed_settings = {}
+        if steps_of(cfg):
             timed_settings = dict(mace_steps=a.sd_iterations) if method == 'mace' else dict(iterations=a.sd_iterations)
         if method in IMAGE_KEYS:
             k_img = IMAGE_KEYS[method][0]
             timed_settings[k_img] = min(a.sd_images, getattr(cfg, k_img))
-        scale = None   # extrapolated below from the timed run's parts
     rss0 = peak_mib()
     w0, c0 = time.perf_counter(), time.process_time()
     r = erase(bb, c, method, preset=preset, progress=False, seed=0, **timed_settings)
@@ -75,7 +73,6 @@ def worker(world: str, method: str, a) -> dict:
     if world == 'sd':
         timed_cfg = method_config(method, preset, **timed_settings)
         n_t, n_f = steps_of(timed_cfg), steps_of(cfg)
-        # closed forms (no steps) are timed whole; otherwise seconds scale with the steps (and drawn images with their count)
         img_s, n_ti, n_fi = 0., 0, 0
         if method in IMAGE_KEYS:   # the images a method draws for itself: timed apart (one image), counted at the official number
             from crce.backbone import generate
@@ -121,7 +118,7 @@ def main(argv=None) -> int:
         for m in methods: get_method(m)   # an unknown method stops here, before any work
     except CrceError as e:
         print(f"methods.py: error: {e}", file=sys.stderr); return 2
-    global LOAD0; LOAD0 = round(os.getloadavg()[0], 2)   # a busy machine stretches wall seconds (not CPU seconds)
+    load0 = round(os.getloadavg()[0], 2)   # a busy machine stretches wall seconds (not CPU seconds)
     env = dict(os.environ, OMP_NUM_THREADS='1', CRCE_THREADS='1')
     rows = []
     base = [sys.executable, __file__, '--model', a.model, '--concept', a.concept, '--sd-pixels', str(a.sd_pixels),
@@ -138,13 +135,13 @@ def main(argv=None) -> int:
                   + (f"  est. {x['est_cpu_s']/3600:.2f} CPU h at {a.sd_pixels} px" if world == 'sd' else ''), flush=True)
     import torch
     from crce.core import dump_json, atomic_write
-    meta = dict(machine=machine('cpu'), torch=torch.__version__, threads=1, model=a.model, concept=a.concept, load_average_1min=LOAD0,
+    meta = dict(machine=machine('cpu'), torch=torch.__version__, threads=1, model=a.model, concept=a.concept, load_average_1min=load0,
                 measured=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), command='python benchmarks/methods.py ' + ' '.join(argv or sys.argv[1:]),
                 sd=dict(pixels=a.sd_pixels, iterations=a.sd_iterations, images=a.sd_images) if a.sd else None)
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
     dump_json(dict(meta=meta, rows=rows), out.with_suffix('.json'))
     atomic_write(out.with_suffix('.md'), f"Erasure cost of one concept ('{a.concept}') per method, one CPU thread on {meta['machine']} "
-                 f"({meta['measured']}, 1-minute load average {LOAD0} at the start: wall seconds include waiting for a busy core, CPU seconds do not); "
+                 f"({meta['measured']}, 1-minute load average {load0} at the start: wall seconds include waiting for a busy core, CPU seconds do not); "
                  f"mini world: {a.model}, the settings of its tables"
                  + (f"; sd: Stable Diffusion 1.x's architecture with random weights at {a.sd_pixels} px, official schedule estimated from "
                     f"{a.sd_iterations} timed step(s)" if a.sd else '') + ".\n\n" + table(rows, a.sd))

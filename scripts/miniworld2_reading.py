@@ -13,18 +13,15 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-TABLE = 'table1'   # the table being read (main sets it): Tables 6 and 7 name their rows their own way
-
-
-def name(m: str) -> str:
+def name(m: str, table: str = 'table1') -> str:
     "How the text names a row: the paper's spelling (crce.evaluate.PAPER_NAMES; Table 6's row names), AP and CA, 'the original model', Table 7's cells as 'M=.., N=..'."
     import re
     from crce.evaluate import PAPER_NAMES
     from crce.reproduce import TABLE6_PAPER_NAMES, DEFAULT_MN
-    if TABLE == 'table7':
+    if table == 'table7':
         if m == 'crce': return f"M={DEFAULT_MN[0]}, N={DEFAULT_MN[1]} (CRCE's default)"
         if (g := re.fullmatch(r'crce-M(\d+)-N(\d+)', m)): return f"M={g[1]}, N={g[2]}"
-    if TABLE == 'table6' and m in TABLE6_PAPER_NAMES and m != 'original': return TABLE6_PAPER_NAMES[m]
+    if table == 'table6' and m in TABLE6_PAPER_NAMES and m != 'original': return TABLE6_PAPER_NAMES[m]
     return {**PAPER_NAMES, 'ap': 'AP', 'ca': 'CA', 'original': 'the original model'}.get(m, m)
 
 
@@ -44,37 +41,39 @@ def sweep_line(sweep: pd.DataFrame) -> str:
             "balanced score, intervals in the file): " + '; '.join(parts) + '.')
 
 
-def reading(metrics: pd.DataFrame, paired: pd.DataFrame, reference: str = 'esd-x', sweep: pd.DataFrame | None = None) -> str:
+def reading(metrics: pd.DataFrame, paired: pd.DataFrame, reference: str = 'esd-x', sweep: pd.DataFrame | None = None,
+            table: str = 'table1') -> str:
+    from crce.evaluate import METRICS
+    nm = lambda m: name(m, table)   # Tables 6 and 7 name their rows their own way
     m = metrics[metrics.category == 'all'].set_index('method')
     n, seeds = int(m.n_concepts.max()), None
     out = []
     if 'original' in m.index and reference in m.index:
         o, e = m.loc['original'], m.loc[reference]
-        out.append(f"- **{name(reference)} against the original model** (all {n} targets): AccU {o.AccU:.1f} → {iv(e, 'AccU')}, "
+        out.append(f"- **{nm(reference)} against the original model** (all {n} targets): AccU {o.AccU:.1f} → {iv(e, 'AccU')}, "
                    f"AccC test {o.AccC_test:.1f} → {iv(e, 'AccC_test')}, AccR test {o.AccR_test:.1f} → {iv(e, 'AccR_test')}.")
     order = m.drop(index=[x for x in ('original',) if x in m.index]).sort_values('balanced', ascending=False)
     out.append("- **Balanced score** (mean of 100 − AccU, 100 − AccC test and AccR test), highest first: "
-               + '; '.join(f"{name(k)} {iv(r, 'balanced')}" for k, r in order.iterrows())
+               + '; '.join(f"{nm(k)} {iv(r, 'balanced')}" for k, r in order.iterrows())
                + (f"; the original model {m.loc['original', 'balanced']:.1f}." if 'original' in m.index else '.'))
     p = paired[(paired.category == 'all') & (paired.reference == reference) & (paired.method != 'original')]
     lines, all_tie = [], []
     for meth in [x for x in order.index if x != reference and x in set(p.method)]:
         q = p[p.method == meth].set_index('metric')
         part = {c: [] for c in ('better', 'worse', 'tie')}
-        from crce.evaluate import METRICS
         for k in (*METRICS, 'balanced'):
             if k not in q.index: continue
             r = q.loc[k]
             c = 'better' if r.conclusion == 'method better' else 'worse' if r.conclusion == 'reference better' else 'tie'
             part[c].append(f"{show(k)} {r['diff']:+.1f} [{r.lo:+.1f}, {r.hi:+.1f}]" if c != 'tie' else show(k))
-        if not part['better'] and not part['worse']: all_tie.append(name(meth)); continue   # said once, below
+        if not part['better'] and not part['worse']: all_tie.append(nm(meth)); continue   # said once, below
         bits = [f"better on {', '.join(part['better'])}" if part['better'] else '',
                 f"worse on {', '.join(part['worse'])}" if part['worse'] else '',
                 f"ties on {', '.join(part['tie'])}" if part['tie'] else '']
-        lines.append(f"  - {name(meth)}: " + '; '.join(b for b in bits if b) + '.')
-    if all_tie: lines.append(f"  - {'; '.join(all_tie)}: {'tie' if len(all_tie) > 1 else 'ties'} with {name(reference)} on every column.")
+        lines.append(f"  - {nm(meth)}: " + '; '.join(b for b in bits if b) + '.')
+    if all_tie: lines.append(f"  - {'; '.join(all_tie)}: {'tie' if len(all_tie) > 1 else 'ties'} with {nm(reference)} on every column.")
     if lines:
-        out.append(f"- **Each method against {name(reference)} on the same images** (same target, prompt, noise seed and training seed; "
+        out.append(f"- **Each method against {nm(reference)} on the same images** (same target, prompt, noise seed and training seed; "
                    f"differences in points, 95% cluster-bootstrap intervals over targets; better or worse only where the interval "
                    f"excludes zero):")
         out += lines
@@ -90,13 +89,12 @@ def main(argv=None) -> int:
     ap.add_argument('--sweep', default=str(ROOT/'figures'/'miniworld2'/'judge'/'threshold_sweep.csv'),
                     help="Table 1 at other yes-thresholds (scripts/miniworld2_judge_report.py --write); read for table1 when it exists")
     a = ap.parse_args(argv)
-    global TABLE; TABLE = a.name
     d = Path(a.figures)
     files = [d/f'{a.name}_metrics.csv', d/f'{a.name}_paired.csv']
     for f in files:
         if not f.exists(): print(f"miniworld2_reading.py: error: {f} not found (run the table's report first)", file=sys.stderr); return 2
     sw = pd.read_csv(a.sweep) if a.name == 'table1' and Path(a.sweep).exists() else None
-    text = reading(pd.read_csv(files[0]), pd.read_csv(files[1]), a.reference, sw)
+    text = reading(pd.read_csv(files[0]), pd.read_csv(files[1]), a.reference, sw, table=a.name)
     from crce.core import atomic_write
     atomic_write(d/f'{a.name}_reading.md', text)
     print(text, end='')
