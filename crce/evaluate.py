@@ -363,6 +363,12 @@ def _sign_test(wins: int, losses: int) -> float:
     top = max(logs)
     return float(min(1.0, 2 * math.exp(top) * sum(math.exp(l - top) for l in logs)))
 
+def _agreeing_bound(pm: pd.DataFrame, groups: list, ci: float) -> tuple[float, float]:
+    "The interval of a difference whose pairs all agree: no discordant pair among a group's n pairs bounds its discordant share by the exact (Clopper-Pearson) 1 - ((1 - ci) / 2) ** (1 / n), and the difference lies within ± that share; the balanced score's bound is the mean of its three parts' bounds (pairs counted as independent)."
+    ns = [int((pm.group == g).sum()) for g in groups]
+    b = 100 * float(np.mean([1 - ((1 - ci) / 2) ** (1 / n) if n else 1.0 for n in ns]))
+    return -b, b
+
 def _paired_block(pc: pd.DataFrame, units: list, gkey: tuple, n_boot: int, ci: float, seed: int) -> list[dict]:
     "The rows (one per metric) of one comparison on its matched image pairs `pc` (columns group, concept, _m, _r, _x)."
     cols, q = list(METRICS) + ['balanced'], [(1 - ci) / 2 * 100, (1 + ci) / 2 * 100]
@@ -397,6 +403,8 @@ def _paired_block(pc: pd.DataFrame, units: list, gkey: tuple, n_boot: int, ci: f
             wins, losses = int(np.where(low, pm._x == -1, pm._x == 1).sum()), int(np.where(low, pm._x == 1, pm._x == -1).sum())
             d = mean(m)
             lo, hi = np.nanpercentile(boot[m], q) if boot is not None and np.isfinite(boot[m]).any() else (np.nan, np.nan)
+            if len(pm) and wins + losses == 0:   # every pair agrees: the bootstrap has nothing to resample; exact bound instead
+                lo, hi = _agreeing_bound(pm, groups, ci)
             p_sign = _sign_test(wins, losses)
             towards = -1 if m in LOWER_IS_BETTER else 1   # the sign of a difference in the method's favour
             if np.isnan(d) or not (lo > 0 or hi < 0) or p_sign >= 1 - ci: word = PAIRED_WORDS[2]

@@ -74,7 +74,7 @@ def reading(metrics: pd.DataFrame, paired: pd.DataFrame, reference: str = 'esd-x
     if all_tie: lines.append(f"  - {'; '.join(all_tie)}: {'tie' if len(all_tie) > 1 else 'ties'} with {nm(reference)} on every column.")
     if lines:
         out.append(f"- **Each method against {nm(reference)} on the same images** (same target, prompt, noise seed and training seed; "
-                   f"differences in points, 95% cluster-bootstrap intervals over targets; better or worse only where the interval "
+                   f"differences in points, 95% cluster-bootstrap intervals over targets, exact where no pair disagrees; better or worse only where the interval "
                    f"excludes zero):")
         out += lines
     if sweep is not None: out.append(sweep_line(sweep))
