@@ -140,7 +140,16 @@ def item5(fig: Path, name: str):
         out.append((f"[5] {t} over all targets: {n} targets (threshold >= 24)", n >= 24))
         pp = fig/'experiments'/f'{t}_paired.csv'
         out.append((f"[5] {t} paired differences to CRCE written ({pp.name}): {'yes' if pp.exists() else 'no'} (threshold yes)", pp.exists()))
+    files = [f for t in (name, 'table6', 'table7') for f in (fig/'experiments'/f'{t}_metrics.csv', fig/'experiments'/f'{t}_paired.csv') if f.exists()]
+    z = sum(_zero_width(pd.read_csv(f)) for f in files)
+    out.append((f"[5] zero-width intervals (lo == hi) in the {len(files)} metrics and paired files: {z} (threshold 0)", z == 0))
     return out
+
+
+def _zero_width(d: pd.DataFrame) -> int:
+    "How many intervals of a metrics file (<metric>_lo/_hi columns) or a paired file (lo/hi) have lo == hi."
+    pairs = [(c, c[:-3] + '_hi') for c in d.columns if c.endswith('_lo')] + ([('lo', 'hi')] if {'lo', 'hi'} <= set(d.columns) else [])
+    return int(sum(((d[a] == d[b]) & d[a].notna()).sum() for a, b in pairs))
 
 
 def item6(fig: Path):

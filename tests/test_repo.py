@@ -62,6 +62,16 @@ def test_miniworld_criteria_script_prints_every_item(tmp_path):
     r = subprocess.run([sys.executable, str(script), '--figures', str(tmp_path)], capture_output=True, text=True, timeout=600)
     assert r.returncode == 1 and sum(l.strip().startswith('MISSING') for l in r.stdout.splitlines()) == 5, r.stdout
 
+def test_miniworld_criteria_counts_zero_width_intervals():
+    "Item 5's zero-width count reads both layouts: a metrics file's <metric>_lo/_hi columns and a paired file's lo/hi; missing values are not counted."
+    import importlib.util, pandas as pd
+    spec = importlib.util.spec_from_file_location('criteria', ROOT / 'scripts' / 'miniworld_criteria.py')
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    metrics = pd.DataFrame({'AccU': [0.0, 5.0, None], 'AccU_lo': [0.0, 1.0, None], 'AccU_hi': [0.0, 9.0, None], 'AccR_test_lo': [2.0, 3.0, 1.0], 'AccR_test_hi': [2.5, 3.0, 4.0]})
+    assert mod._zero_width(metrics) == 2
+    assert mod._zero_width(pd.DataFrame({'diff': [0.0, 1.0], 'lo': [0.0, -1.0], 'hi': [0.0, 2.0]})) == 1
+    assert mod._zero_width(pd.DataFrame({'lo': [-4.9], 'hi': [4.9]})) == 0
+
 def test_miniworld2_reading_states_the_files_numbers(tmp_path):
     "scripts/miniworld2_reading.py writes sentences whose numbers are the metrics and paired files' own; a difference is better/worse only when its interval excludes 0; a missing file is exit 2 with one line."
     import subprocess, sys
