@@ -127,3 +127,25 @@ def test_per_target_table_reports_each_target(tmp_path):
     assert '| dog | 50.0 [45.0, 55.0] | 0.0 [0.0, 5.0] |' in text and '| cat |' in text, text
     r = subprocess.run([sys.executable, str(script), '--figures', str(tmp_path), '--name', 'multi', '--methods', 'uce'], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "no method(s) ['uce']" in r.stderr and r.stderr.count('\n') == 1
+
+def test_spm_transport_summary_and_committed_table(tmp_path):
+    "scripts/spm_transport.py: the per-group summary averages each target's prompts then the targets, counts prompts at >= 0.5; the committed table states the committed csv's numbers; a bad metric is exit 2 with one line, before any model loads."
+    import importlib.util, subprocess, sys
+    import pandas as pd
+    spec = importlib.util.spec_from_file_location('spm_transport', ROOT / 'scripts' / 'spm_transport.py')
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    df = pd.DataFrame([dict(target=t, group=g, prompt=f'{g}{i}', strength=v) for t, g, vs in
+                       [('a', 'target', [1.0]), ('a', 'retain_test', [0.2, 0.6]), ('b', 'target', [1.0]), ('b', 'retain_test', [0.9])]
+                       for i, v in enumerate(vs)])
+    s = mod.summary(df)
+    assert abs(s.loc['retain_test', 'mean'] - (0.4 + 0.9) / 2) < 1e-12 and (s.loc['retain_test', 'lo'], s.loc['retain_test', 'hi']) == (0.4, 0.9)
+    assert abs(s.loc['retain_test', 'on'] - (0.5 + 1.0) / 2) < 1e-12 and s.loc['target', 'mean'] == 1.0
+    assert s.loc['coref_test'].isna().all()   # a group with no prompts stays empty, not 0
+    f = ROOT / 'figures' / 'miniworld2' / 'spm_transport'
+    c = mod.summary(pd.read_csv(f.with_suffix('.csv')))
+    md = f.with_suffix('.md').read_text()
+    for g, r in c.iterrows():
+        assert f"| {g} | {r['mean']:.2f} | {r.lo:.2f} | {r.hi:.2f} | {100 * r.on:.0f}% |" in md, g
+    r = subprocess.run([sys.executable, str(ROOT / 'scripts' / 'spm_transport.py'), '--metric', 'cosine', '--write', str(tmp_path / 'x')],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and 'cosine' in r.stderr and not any(tmp_path.iterdir())
