@@ -18,9 +18,9 @@ from .judges import Judge, judge_verdicts, to_uint8, HashJudge, make_judge
 __all__ = ['GROUPS', 'METRICS', 'LOWER_IS_BETTER', 'NOISE', 'RESULT_COLUMNS', 'PAIRED_WORDS', 'CATEGORY_LABELS', 'PAPER_NAMES',
            'GROUP_LABELS', 'GROUP_COLORS', 'as_concepts', 'eval_prompts', 'slug', 'image_seed', 'plan_jobs', 'save_png',
            'load_images', 'shard', 'shard_state', 'check_generation_settings', 'generate_images', 'results_path',
-           'write_parquet', 'tidy_results', 'evaluate', 'load_results', 'balanced_score', 'metrics',
-           'paired_differences', 'paper_tables', 'metric_header', 'markdown_table', 'table1', 'paired_table', 'table7',
-           'image_grid', 'load_model', 'erasure_fingerprint', 'cli_register']
+           'write_parquet', 'tidy_results', 'evaluate', 'load_results', 'balanced_score', 'metrics', 'agreeing_bound',
+           'constant_pairs_interval', 'paired_differences', 'paper_tables', 'metric_header', 'markdown_table', 'table1',
+           'paired_table', 'table7', 'image_grid', 'load_model', 'erasure_fingerprint', 'cli_register']
 
 # %% ../nbs/30_evaluate.ipynb #4de75d2a
 GROUPS = ('target', 'coref_train', 'coref_test', 'retain_train', 'retain_test')
@@ -363,10 +363,19 @@ def _sign_test(wins: int, losses: int) -> float:
     top = max(logs)
     return float(min(1.0, 2 * math.exp(top) * sum(math.exp(l - top) for l in logs)))
 
+def agreeing_bound(n: int, ci: float = 0.95) -> float:
+    "With no discordant pair among `n` matched pairs, the exact (Clopper-Pearson) upper bound on the discordant share at level `ci`, in points: 100 (1 - ((1 - ci) / 2) ** (1 / n)); a paired difference then lies within ± this (pairs counted as independent)."
+    return 100 * (1 - ((1 - ci) / 2) ** (1 / n)) if n else 100.0
+
+def constant_pairs_interval(v: int, n: int, ci: float = 0.95) -> tuple[float, float]:
+    "The interval (in points) of a paired difference whose `n` pairs all differ by the same `v` in {-1, 0, 1}, where a bootstrap has nothing to resample: the other kinds of pair have a share of at most u = `agreeing_bound(n)`, so (-u, u) around 0, and (100 - 2u, 100) or its mirror when every pair favours one side."
+    u = agreeing_bound(n, ci)
+    if v not in (-1, 0, 1): raise CrceError(f"a paired difference per image is -1, 0 or 1, got {v!r}")
+    return {0: (-u, u), 1: (100 - 2 * u, 100.0), -1: (-100.0, -100 + 2 * u)}[v]
+
 def _agreeing_bound(pm: pd.DataFrame, groups: list, ci: float) -> tuple[float, float]:
-    "The interval of a difference whose pairs all agree: no discordant pair among a group's n pairs bounds its discordant share by the exact (Clopper-Pearson) 1 - ((1 - ci) / 2) ** (1 / n), and the difference lies within ± that share; the balanced score's bound is the mean of its three parts' bounds (pairs counted as independent)."
-    ns = [int((pm.group == g).sum()) for g in groups]
-    b = 100 * float(np.mean([1 - ((1 - ci) / 2) ** (1 / n) if n else 1.0 for n in ns]))
+    "The interval of a difference whose pairs all agree: ± `agreeing_bound` of its group's pairs; the balanced score's, the mean of its three parts' bounds."
+    b = float(np.mean([agreeing_bound(int((pm.group == g).sum()), ci) for g in groups]))
     return -b, b
 
 def _paired_block(pc: pd.DataFrame, units: list, gkey: tuple, n_boot: int, ci: float, seed: int) -> list[dict]:
@@ -405,6 +414,7 @@ def _paired_block(pc: pd.DataFrame, units: list, gkey: tuple, n_boot: int, ci: f
             lo, hi = np.nanpercentile(boot[m], q) if boot is not None and np.isfinite(boot[m]).any() else (np.nan, np.nan)
             if len(pm) and wins + losses == 0:   # every pair agrees: the bootstrap has nothing to resample; exact bound instead
                 lo, hi = _agreeing_bound(pm, groups, ci)
+            elif m in METRICS and len(pm) and pm._x.nunique() == 1: lo, hi = constant_pairs_interval(int(pm._x.iloc[0]), len(pm), ci)
             p_sign = _sign_test(wins, losses)
             towards = -1 if m in LOWER_IS_BETTER else 1   # the sign of a difference in the method's favour
             if np.isnan(d) or not (lo > 0 or hi < 0) or p_sign >= 1 - ci: word = PAIRED_WORDS[2]

@@ -21,7 +21,7 @@ __all__ = ['IMAGENETTE', 'IMAGENETTE_IDS', 'AP_SETS', 'NUDENET_LABELS', 'EXPOSED
            'load_clip_scorer', 'clip_scores', 'imagenette_prompts', 'artist_prompts', 'load_prompt_file', 'load_i2p',
            'load_coco30k', 'ap_paper_table', 'ap_runs', 'erase_seconds', 'images_seconds', 'hours_unit', 'ap_settings',
            'run_settings', 'ap_units', 'eval_jobs', 'ap_run_dir', 'ap_plan', 'plan_summary', 'score_run', 'run_ap_one',
-           'table1_metrics', 'summary_table', 'with_paper', 'make_classifier', 'ap_report', 'ap_reproduce',
+           'table1_metrics', 'ap_paired', 'summary_table', 'with_paper', 'make_classifier', 'ap_report', 'ap_reproduce',
            'add_ap_arguments', 'cmd_ap']
 
 # %% ../nbs/33_protocols.ipynb #1992a202
@@ -500,6 +500,42 @@ def table1_metrics(scores: pd.DataFrame, units: dict[str, list[str]], ks: Sequen
             rows.append(dict(method=m, unit=name, seed=int(sd), **esr_psr(preds, g.label.tolist(), cs, ks)))
     return pd.DataFrame(rows)
 
+def ap_paired(scores: pd.DataFrame, units: dict[str, list[str]], reference: str = 'ESD', ks: Sequence[int] = (1, 5),
+              n_boot: int = 1000, ci: float = 0.95, seed: int = 0) -> pd.DataFrame:
+    "Each method against `reference` on the same images (class set, run seed, class, prompt, noise): ESR-k/PSR-k differences in points with a cluster-bootstrap interval over runs, McNemar's sign test and a plain-words conclusion (`crce.evaluate.paired_differences`'s rules)."
+    from crce.evaluate import PAIRED_WORDS, _sign_test, _stable_seed, constant_pairs_interval
+    present = list(dict.fromkeys(scores.method))
+    if reference not in present: raise CrceError(f"reference {reference!r} is not among the runs ({', '.join(present)})")
+    key = ['unit', 'run_seed'] + [c for c in ('label', 'prompt', 'k', 'seed') if c in scores.columns]
+    s = pd.concat([scores[scores.unit.isin([u, 'all'])].assign(unit=u) for u in units], ignore_index=True)   # the original model's images serve every set
+    if s.duplicated(key + ['method']).any(): raise CrceError("the scores repeat an image (method, class set, run seed, class, prompt, noise seed)")
+    ref, q, rows = s[s.method == reference], [(1 - ci) / 2 * 100, (1 + ci) / 2 * 100], []
+    for meth in [m for m in present if m != reference]:
+        p = s[s.method == meth].merge(ref, on=key, suffixes=('_m', '_r'))
+        if p.empty: continue
+        erased = np.array([l.casefold() in {c.casefold() for c in units[u]} for l, u in zip(p.label, p.unit)])
+        for k in ks:
+            hit = {side: np.array([topk_hit(t.split('\t'), l, k) for t, l in zip(p[f'top_{side}'], p.label)]) for side in 'mr'}
+            for name, mask, val in ((f'ESR-{k}', erased, lambda h: ~h), (f'PSR-{k}', ~erased, lambda h: h)):
+                g = p[mask].assign(_m=val(hit['m'][mask]).astype(int), _r=val(hit['r'][mask]).astype(int))
+                g = g.assign(_x=g._m - g._r)
+                runs = [r for _, r in g.groupby(['unit', 'run_seed'], sort=True)]
+                d = np.array([100 * r._x.mean() for r in runs])
+                rng = np.random.default_rng(_stable_seed(seed, ('ap-paired', meth, reference, name)))
+                reps = np.stack([100 * (w[:, 2] - w[:, 0]) / len(r) for r in runs
+                                 for w in [rng.multinomial(len(r), np.array([(r._x == v).sum() for v in (-1, 0, 1)]) / len(r), n_boot)]])
+                boot = reps[rng.integers(0, len(runs), (n_boot, len(runs))), np.arange(n_boot)[:, None]].mean(1)
+                wins, losses = int((g._x == 1).sum()), int((g._x == -1).sum())   # higher is better for both ESR and PSR
+                lo, hi = np.percentile(boot, q)
+                if g._x.nunique() == 1: lo, hi = constant_pairs_interval(int(g._x.iloc[0]), len(g), ci)   # nothing to resample
+                p_sign, diff = _sign_test(wins, losses), float(d.mean())
+                word = PAIRED_WORDS[2] if not (lo > 0 or hi < 0) or p_sign >= 1 - ci else PAIRED_WORDS[0 if diff > 0 else 1]
+                rows.append(dict(method=meth, reference=reference, category='all', metric=name, better='higher', diff=diff, lo=float(lo), hi=float(hi),
+                                 conclusion=word, method_value=float(np.mean([100 * r._m.mean() for r in runs])),
+                                 reference_value=float(np.mean([100 * r._r.mean() for r in runs])), n_pairs=len(g), n_runs=len(runs),
+                                 wins=wins, losses=losses, p_sign=p_sign))
+    return pd.DataFrame(rows)
+
 def summary_table(metrics: pd.DataFrame, cols: Sequence[str], order: Sequence[str] | None = None, digits: int = 1) -> pd.DataFrame:
     "Per method: mean, sd over units (of seed means, ddof=0) and sd over seeds (of unit means, ddof=1), as numbers."
     per_unit = metrics.groupby(['method', 'unit'])[list(cols)].mean()
@@ -540,8 +576,8 @@ def make_classifier(table: str, model: str, device: str | None = None, judge_mod
     return ImageNetTopK.from_pretrained(judge_model or 'microsoft/resnet-50', device=device)
 
 def ap_report(scores: pd.DataFrame, table: str, units: dict, runs: Sequence[APRun], out_dir, model_label: str, report_dir=None) -> dict:
-    "Table 1's files under `out_dir`: per-run metrics, the summary beside the paper's numbers (Markdown and CSV), the scores."
-    from crce.evaluate import markdown_table, write_parquet
+    "Table 1's files under `out_dir`: per-run metrics, the summary beside the paper's numbers (Markdown and CSV), each method against ESD on the same images, the scores."
+    from crce.evaluate import markdown_table, write_parquet, paired_table
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     cols = ['ESR-1', 'ESR-5', 'PSR-1', 'PSR-5']
     mt = table1_metrics(scores, units)
@@ -556,12 +592,19 @@ def ap_report(scores: pd.DataFrame, table: str, units: dict, runs: Sequence[APRu
     with atomic_path(out_dir/f'{table}_runs.csv') as tmp: mt.to_csv(tmp, index=False)
     write_parquet(scores, out_dir/f'{table}_scores.parquet')
     written = [out_dir/f for f in (f'{table}.md', f'{table}.csv', f'{table}_runs.csv', f'{table}_scores.parquet')]
+    paired = ap_paired(scores, units, 'ESD', ks=(1, 5)) if 'ESD' in set(scores.method) and scores.method.nunique() > 1 else pd.DataFrame()
+    if not paired.empty:
+        paired_table(paired, 1, out_dir, f'{table}_paired', caption=(
+            f"AP paper Table 1 layout, {model_label}: each method − ESD on the same images (class set, seed, class, prompt, noise), in points, "
+            f"averaged over the {n_u} class set(s) x {len(seeds)} seed(s); [95% cluster-bootstrap interval over runs; exact where every pair differs alike]; "
+            f"better / worse / tie for the method (higher is better)."))
+        written[3:3] = [out_dir/f'{table}_paired.csv', out_dir/f'{table}_paired.md']
     if report_dir is not None:
         import shutil
         rd = Path(report_dir); rd.mkdir(parents=True, exist_ok=True)
-        for f in written[:3]:
+        for f in [f for f in written if f.suffix != '.parquet']:
             with atomic_path(rd/f.name) as tmp: shutil.copyfile(f, tmp)
-    return dict(table=tab, summary=sm, metrics=mt, caption=cap, files=written)
+    return dict(table=tab, summary=sm, metrics=mt, paired=paired, caption=cap, files=written)
 
 def ap_reproduce(table: str = 'ap-table1', model: str = 'mini', seeds: Sequence[int] = (0,), out_dir='runs/ap',
                  methods: Sequence[str] | None = None, sets: Sequence[str] | None = None, artists: Sequence[str] | None = None,
