@@ -149,3 +149,32 @@ def test_spm_transport_summary_and_committed_table(tmp_path):
     r = subprocess.run([sys.executable, str(ROOT / 'scripts' / 'spm_transport.py'), '--metric', 'cosine', '--write', str(tmp_path / 'x')],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and 'cosine' in r.stderr and not any(tmp_path.iterdir())
+
+def test_paired_runs_compares_two_sets_of_runs(tmp_path):
+    "scripts/paired_runs.py: two run folders' results, relabelled and matched image by image; the difference is the matched images' own; a retain one side lacks is left out; no results, or no shared image, is exit 2 with one line and nothing written."
+    import subprocess, sys
+    import pandas as pd
+    groups = ['target', 'coref_train', 'coref_test', 'retain_train', 'retain_test']
+    def write(d, method, target_yes, extra_retain=False):
+        for c in ('c1', 'c2'):
+            rows = [dict(concept=c, category='object', group=g, item=f'{g}{i}', prompt=f'{c} {g} {i}', ask=c, seed=s, method=method,
+                         judge='test', verdict=(target_yes if g == 'target' else s % 2 == 0))
+                    for g in groups for i in range(2 if g != 'target' else 1) for s in range(4)]
+            if extra_retain: rows += [dict(rows[-1], prompt=f'{c} only here', verdict=True)]
+            f = tmp_path/d/c/'seed0'/'eval'/'results'/'r.parquet'; f.parent.mkdir(parents=True)
+            pd.DataFrame(rows).astype({'verdict': 'boolean'}).to_parquet(f)
+    write('a', 'm', False); write('b', 'm', True, extra_retain=True)
+    script, out = ROOT/'scripts'/'paired_runs.py', tmp_path/'fig'
+    r = subprocess.run([sys.executable, str(script), '--a', f'new={tmp_path}/a/*/seed0', '--b', f'old={tmp_path}/b/{{c1,c2}}/seed0',
+                        '--name', 'cmp', '--figures', str(out)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    p = pd.read_csv(out/'cmp_paired.csv').query("category == 'all'").set_index('metric')
+    assert p.loc['AccU', 'diff'] == -100.0 and p.loc['AccU', 'n_pairs'] == 8 and p.loc['AccU', 'hi'] < 0   # every target image flips: exact interval
+    assert p.loc['AccR_test', 'diff'] == 0.0 and p.loc['AccR_test', 'lo'] < 0 < p.loc['AccR_test', 'hi']     # none flips: exact, not [0, 0]
+    assert (p.n_unmatched == 2).all()    # the 'only here' image of each target, on side b only
+    assert '| new − old |' in (out/'cmp_paired.md').read_text() and (out/'cmp_metrics.csv').exists()
+    for args, msg in [(['--a', f'new={tmp_path}/none/*', '--b', f'old={tmp_path}/b/*/seed0'], 'no results'),
+                      (['--a', f'new={tmp_path}/a/c1/seed0', '--b', f'old={tmp_path}/b/c2/seed0'], 'share no image'),
+                      (['--a', f'old={tmp_path}/a/*/seed0', '--b', f'old={tmp_path}/b/*/seed0'], 'both sides')]:
+        r = subprocess.run([sys.executable, str(script), *args, '--name', 'bad', '--figures', str(tmp_path/'bad')], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 2 and msg in r.stderr and len(r.stderr.strip().splitlines()) == 1 and not (tmp_path/'bad').exists(), r.stderr
