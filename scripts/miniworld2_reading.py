@@ -73,7 +73,7 @@ def reading(metrics: pd.DataFrame, paired: pd.DataFrame, reference: str = 'esd-x
         lines.append(f"  - {nm(meth)}: " + '; '.join(b for b in bits if b) + '.')
     if all_tie: lines.append(f"  - {'; '.join(all_tie)}: {'tie' if len(all_tie) > 1 else 'ties'} with {nm(reference)} on every column.")
     if lines:
-        out.append(f"- **Each method against {nm(reference)} on the same images** (same target, prompt, noise seed and training seed; "
+        out.append(f"- **Each {'cell' if table == 'table7' else 'method'} against {nm(reference)} on the same images** (same target, prompt, noise seed and training seed; "
                    f"differences in points, 95% cluster-bootstrap intervals over targets, exact where no pair disagrees; better or worse only where the interval "
                    f"excludes zero):")
         out += lines

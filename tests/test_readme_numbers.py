@@ -130,3 +130,17 @@ def test_mini_world_table6_ties():
     v = p[(p.reference == 'crce') & (p.method.str.startswith('crce-'))]
     assert int(n) == v.method.nunique() and (v.conclusion == 'ties (cannot be resolved)').all()
     assert pd.read_csv(F / 'miniworld2' / 'experiments' / 'table6_metrics.csv').query("category == 'all'").n_concepts.max() == 24
+
+
+def test_mini_world_table7_m_matters_n_does_not():
+    "README: against M=5, N=3, all M=1 cells leave more corefs (AccC train and test worse), all M=10 cells erase more training corefs, no cell's retains differ; as table7_paired.csv says."
+    k1, k10 = quoted(r"all (\d+) M = 1 cells leave more\s+coref images recognisable and all (\d+) M = 10 cells erase more training corefs")
+    p = pd.read_csv(F / 'miniworld2' / 'experiments' / 'table7_paired.csv').query("category == 'all' and reference == 'crce' and method != 'original'")
+    cells = p.method.str.extract(r'crce-M(\d+)-N(\d+)').astype(float).rename(columns={0: 'M', 1: 'N'})
+    p = p.join(cells)
+    m1, m10 = p[p.M == 1], p[p.M == 10]
+    assert int(k1) == m1.method.nunique() == 4 and int(k10) == m10.method.nunique() == 4
+    assert (m1[m1.metric.isin(['AccC_train', 'AccC_test'])].conclusion == 'reference better').all()
+    assert (m10[m10.metric == 'AccC_train'].conclusion == 'method better').all()
+    assert (p[p.metric.isin(['AccR_train', 'AccR_test'])].conclusion == 'ties (cannot be resolved)').all()
+    assert p.method.nunique() == 15 and pd.read_csv(F / 'miniworld2' / 'experiments' / 'table7_metrics.csv').query("category == 'all'").n_concepts.max() == 24
