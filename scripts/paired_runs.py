@@ -8,8 +8,8 @@ Each side is LABEL=PATTERN: run folders (shell-style globs, `{a,b}` alternatives
 hold a `crce evaluate` / `crce reproduce` run's verdicts. Their rows are relabelled LABEL and compared on the images both
 have (same target, group, prompt, question and noise seed; `crce.evaluate.paired_differences`, side b the reference):
 differences in points per category and over all, 95% cluster-bootstrap intervals over targets (exact where every pair
-differs alike), McNemar's sign test, better / worse / tie. Writes `<name>_paired.csv` / `.md` and `<name>_metrics.csv`
-(each side's accuracies on the matched images only). Images present on one side only (e.g. a retain that the other run
+differs alike), McNemar's sign test, better / worse / tie. Writes `<name>_paired.csv` / `.md`, `<name>_metrics.csv`
+(each side's accuracies on the matched images only) and `<name>.run.json` (the two sides, versions, a hash of the verdicts). Images present on one side only (e.g. a retain that the other run
 erased as a target) are left out and counted. Exit status 2, with a one-line error, when a side matches no results or
 the two share no image.
 """
@@ -64,6 +64,11 @@ def main(argv=None) -> int:
         f"{la} − {lb} on the images both have ({n_t} targets; same target, prompt, question and noise seed), in points; "
         f"[95% cluster-bootstrap interval over targets; exact where every pair differs alike]; better / worse / tie for {la} (↓: lower is better)."))
     metrics(both, level='all').to_csv(out/f'{a.name}_metrics.csv', index=False)
+    import hashlib
+    from crce.core import write_run_record
+    data = hashlib.sha256(both.sort_values(key + ['method'])[key + ['method', 'verdict']].to_csv(index=False).encode()).hexdigest()[:16]
+    write_run_record(out, dict(a=a.a, b=a.b, concepts=concepts, script='scripts/paired_runs.py'), data_hash=data,
+                     name=f'{a.name}.run.json', n_images=int(len(both)), targets=sorted(both.concept.unique().tolist()))
     print((out/f'{a.name}_paired.md').read_text())
     return 0
 

@@ -144,3 +144,10 @@ def test_mini_world_table7_m_matters_n_does_not():
     assert (m10[m10.metric == 'AccC_train'].conclusion == 'method better').all()
     assert (p[p.metric.isin(['AccR_train', 'AccR_test'])].conclusion == 'ties (cannot be resolved)').all()
     assert p.method.nunique() == 15 and pd.read_csv(F / 'miniworld2' / 'experiments' / 'table7_metrics.csv').query("category == 'all'").n_concepts.max() == 24
+
+
+def test_mace_one_at_a_time_keeps_retains():
+    "README: MACE keeps N points more of the held-out retains erasing the ten targets one at a time; mace10_vs_single_paired.csv's resolved difference."
+    v, = quoted(r"keeps ([\d.]+) points more of their held-out\s+retains when it erases them one at a time")
+    p = pd.read_csv(F / 'miniworld2' / 'experiments' / 'mace10_vs_single_paired.csv').query("category == 'all' and metric == 'AccR_test'").iloc[0]
+    assert f"{-p['diff']:.1f}" == v and p.conclusion == 'reference better' and p.hi < 0

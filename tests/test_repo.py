@@ -173,6 +173,8 @@ def test_paired_runs_compares_two_sets_of_runs(tmp_path):
     assert p.loc['AccR_test', 'diff'] == 0.0 and p.loc['AccR_test', 'lo'] < 0 < p.loc['AccR_test', 'hi']     # none flips: exact, not [0, 0]
     assert (p.n_unmatched == 2).all()    # the 'only here' image of each target, on side b only
     assert '| new − old |' in (out/'cmp_paired.md').read_text() and (out/'cmp_metrics.csv').exists()
+    import json
+    rec = json.loads((out/'cmp.run.json').read_text()); assert rec['data_hash'] and rec['targets'] == ['c1', 'c2'] and 'versions' in rec
     for args, msg in [(['--a', f'new={tmp_path}/none/*', '--b', f'old={tmp_path}/b/*/seed0'], 'no results'),
                       (['--a', f'new={tmp_path}/a/c1/seed0', '--b', f'old={tmp_path}/b/c2/seed0'], 'share no image'),
                       (['--a', f'old={tmp_path}/a/*/seed0', '--b', f'old={tmp_path}/b/*/seed0'], 'both sides')]:
