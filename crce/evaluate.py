@@ -373,6 +373,11 @@ def constant_pairs_interval(v: int, n: int, ci: float = 0.95) -> tuple[float, fl
     if v not in (-1, 0, 1): raise CrceError(f"a paired difference per image is -1, 0 or 1, got {v!r}")
     return {0: (-u, u), 1: (100 - 2 * u, 100.0), -1: (-100.0, -100 + 2 * u)}[v]
 
+def _paired_word(d: float, lo: float, hi: float, p_sign: float, ci: float, towards: int) -> str:
+    "The conclusion of a paired difference `d` [lo, hi]: better or worse for the method (`towards`: the sign in its favour) only where the interval excludes 0 and the sign test rejects at the same level; otherwise a tie."
+    if np.isnan(d) or not (lo > 0 or hi < 0) or p_sign >= 1 - ci: return PAIRED_WORDS[2]
+    return PAIRED_WORDS[0] if towards * d > 0 else PAIRED_WORDS[1]
+
 def _agreeing_bound(pm: pd.DataFrame, groups: list, ci: float) -> tuple[float, float]:
     "The interval of a difference whose pairs all agree: ± `agreeing_bound` of its group's pairs; the balanced score's, the mean of its three parts' bounds."
     b = float(np.mean([agreeing_bound(int((pm.group == g).sum()), ci) for g in groups]))
@@ -416,9 +421,7 @@ def _paired_block(pc: pd.DataFrame, units: list, gkey: tuple, n_boot: int, ci: f
                 lo, hi = _agreeing_bound(pm, groups, ci)
             elif m in METRICS and len(pm) and pm._x.nunique() == 1: lo, hi = constant_pairs_interval(int(pm._x.iloc[0]), len(pm), ci)
             p_sign = _sign_test(wins, losses)
-            towards = -1 if m in LOWER_IS_BETTER else 1   # the sign of a difference in the method's favour
-            if np.isnan(d) or not (lo > 0 or hi < 0) or p_sign >= 1 - ci: word = PAIRED_WORDS[2]
-            else: word = PAIRED_WORDS[0] if towards * d > 0 else PAIRED_WORDS[1]
+            word = _paired_word(d, lo, hi, p_sign, ci, -1 if m in LOWER_IS_BETTER else 1)   # lower or higher is the method's favour
             out.append(dict(metric=m, better='lower' if m in LOWER_IS_BETTER else 'higher', diff=d, lo=float(lo), hi=float(hi),
                             conclusion=word, method_value=mean(f'_m_{m}'), reference_value=mean(f'_r_{m}'),
                             n_pairs=len(pm), n_concepts=int(pm.concept.nunique()), wins=wins, losses=losses, p_sign=p_sign))

@@ -503,7 +503,7 @@ def table1_metrics(scores: pd.DataFrame, units: dict[str, list[str]], ks: Sequen
 def ap_paired(scores: pd.DataFrame, units: dict[str, list[str]], reference: str = 'ESD', ks: Sequence[int] = (1, 5),
               n_boot: int = 1000, ci: float = 0.95, seed: int = 0) -> pd.DataFrame:
     "Each method against `reference` on the same images (class set, run seed, class, prompt, noise): ESR-k/PSR-k differences in points with a cluster-bootstrap interval over runs, McNemar's sign test and a plain-words conclusion (`crce.evaluate.paired_differences`'s rules)."
-    from crce.evaluate import PAIRED_WORDS, _sign_test, _stable_seed, constant_pairs_interval
+    from crce.evaluate import _sign_test, _stable_seed, _cluster_boot, _paired_word, constant_pairs_interval
     present = list(dict.fromkeys(scores.method))
     if reference not in present: raise CrceError(f"reference {reference!r} is not among the runs ({', '.join(present)})")
     key = ['unit', 'run_seed'] + [c for c in ('label', 'prompt', 'k', 'seed') if c in scores.columns]
@@ -521,15 +521,18 @@ def ap_paired(scores: pd.DataFrame, units: dict[str, list[str]], reference: str 
                 g = g.assign(_x=g._m - g._r)
                 runs = [r for _, r in g.groupby(['unit', 'run_seed'], sort=True)]
                 d = np.array([100 * r._x.mean() for r in runs])
-                rng = np.random.default_rng(_stable_seed(seed, ('ap-paired', meth, reference, name)))
-                reps = np.stack([100 * (w[:, 2] - w[:, 0]) / len(r) for r in runs
-                                 for w in [rng.multinomial(len(r), np.array([(r._x == v).sum() for v in (-1, 0, 1)]) / len(r), n_boot)]])
-                boot = reps[rng.integers(0, len(runs), (n_boot, len(runs))), np.arange(n_boot)[:, None]].mean(1)
+                reps = []   # per run, its pairs resampled whole: a multinomial draw of its (-1, 0, +1) differences
+                for i, r in enumerate(runs):
+                    w = np.random.default_rng(_stable_seed(seed, ('ap-paired', meth, reference, name, i))).multinomial(
+                        len(r), np.array([(r._x == v).sum() for v in (-1, 0, 1)]) / len(r), n_boot)
+                    reps.append({name: 100 * (w[:, 2] - w[:, 0]) / len(r)})
+                boot = _cluster_boot(pd.DataFrame({'concept': range(len(runs))}), reps, [name], n_boot,   # runs drawn with replacement
+                                     _stable_seed(seed, ('ap-paired', meth, reference, name)))[name]
                 wins, losses = int((g._x == 1).sum()), int((g._x == -1).sum())   # higher is better for both ESR and PSR
                 lo, hi = np.percentile(boot, q)
                 if g._x.nunique() == 1: lo, hi = constant_pairs_interval(int(g._x.iloc[0]), len(g), ci)   # nothing to resample
                 p_sign, diff = _sign_test(wins, losses), float(d.mean())
-                word = PAIRED_WORDS[2] if not (lo > 0 or hi < 0) or p_sign >= 1 - ci else PAIRED_WORDS[0 if diff > 0 else 1]
+                word = _paired_word(diff, lo, hi, p_sign, ci, 1)
                 rows.append(dict(method=meth, reference=reference, category='all', metric=name, better='higher', diff=diff, lo=float(lo), hi=float(hi),
                                  conclusion=word, method_value=float(np.mean([100 * r._m.mean() for r in runs])),
                                  reference_value=float(np.mean([100 * r._r.mean() for r in runs])), n_pairs=len(g), n_runs=len(runs),
