@@ -4,7 +4,7 @@
 - a category average is the mean of its concepts' accuracies;
 - every bootstrap interval contains its point estimate, and is reproducible from the seed;
 - the balanced score is mean(100 - AccU, 100 - AccC_test, AccR_test);
-- paired differences (`paired_differences`) equal the concept-averaged per-image differences on matched images, are 0 for a method against itself and change sign when the roles swap;
+- paired differences (`paired_differences`) equal the concept-averaged per-image differences on matched images, are 0 for a method against itself (with the exact agreeing bound as interval) and change sign when the roles swap;
 - every image has its own noise seed (`plan_jobs`), the same for every method and however the jobs are sharded.
 """
 import numpy as np
@@ -62,7 +62,7 @@ def test_metrics_match_hand_computation(df, seed):
 
 
 # --- paired differences and per-image noise seeds ---
-from crce.evaluate import paired_differences, plan_jobs, image_seed, PAIRED_WORDS, shard
+from crce.evaluate import paired_differences, plan_jobs, image_seed, PAIRED_WORDS, shard, agreeing_bound
 from crce.data import Concept
 from crce.evaluate import eval_prompts
 
@@ -97,10 +97,15 @@ def test_paired_differences_match_hand_computation(df, seed):
         assert (np.isnan(want) and np.isnan(got)) or abs(got - want) < 1e-9
         if not np.isnan(got):
             assert pdf.loc[m, 'lo'] - 1e-9 <= got <= pdf.loc[m, 'hi'] + 1e-9 or pdf.loc[m, 'conclusion'] == PAIRED_WORDS[2]
-    # against itself: exactly zero, a zero-width interval, a tie
-    same = paired_differences(df, 'b', methods=['b'], n_boot=20, seed=seed)
-    fin = same['diff'].notna()
-    assert (same.loc[fin, ['diff', 'lo', 'hi']] == 0).all().all() and set(same.conclusion) == {PAIRED_WORDS[2]}
+    # against itself: exactly zero, every pair agrees, so the exact agreeing bound around 0 (never a zero-width interval), a tie
+    same = paired_differences(df, 'b', methods=['b'], n_boot=20, seed=seed).set_index('metric')
+    assert set(same.conclusion) == {PAIRED_WORDS[2]}
+    for m, r in same[same['diff'].notna()].iterrows():
+        assert r['diff'] == 0 and r.wins == 0 and r.losses == 0
+        want = agreeing_bound(int(r.n_pairs)) if m in METRICS else \
+            np.mean([agreeing_bound(int((p_self.group == METRICS[k]).sum())) for k in ('AccU', 'AccC_test', 'AccR_test')
+                     for p_self in [df[(df.method == 'b') & df.verdict.notna()]]])
+        assert 0 < r.hi <= 100 and abs(r.hi - want) < 1e-9 and abs(r.lo + r.hi) < 1e-9
     # swapping the roles flips the sign; the conclusion swaps with it
     rev = paired_differences(df, 'a', methods=['b'], n_boot=50, seed=seed).set_index('metric')
     np.testing.assert_allclose(rev['diff'].to_numpy(float), -pdf['diff'].to_numpy(float), atol=1e-9)
