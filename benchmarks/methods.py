@@ -9,7 +9,9 @@ Each (world, method) runs in its own process (so its peak memory is its own), on
   sd     (with --sd) Stable Diffusion 1.x's architecture with random weights (`benchmarks/generation.py`'s
          `sd_arch_backbone`) at --sd-pixels: the method under its `official` preset with --sd-iterations iterations
          timed, and the seconds extrapolated to its official iteration count (closed forms: the edit itself; CA's anchor
-         images and FMN's/MACE's concept images: --sd-images drawn, extrapolated to the official count). An estimate
+         images and FMN's/MACE's concept images: --sd-images drawn, extrapolated to the official count; FMN's textual
+         inversion: --sd-iterations steps, timed as the difference to the same erasure without it, extrapolated to its
+         official 500). An estimate
          from a step measurement at a reduced resolution on this machine, not a timed end-to-end erasure.
 
 CPU seconds are the robust figure on a shared machine (wall seconds include waiting for a busy core); the machine is
@@ -63,6 +65,8 @@ def worker(world: str, method: str, a) -> dict:
         if method in IMAGE_KEYS:
             k_img = IMAGE_KEYS[method][0]
             timed_settings[k_img] = min(a.sd_images, getattr(cfg, k_img))
+        if getattr(cfg, 'fmn_ti', False):   # FMN's textual inversion (500 steps officially): its steps timed apart, like the images
+            timed_settings['fmn_ti_steps'] = min(a.sd_iterations, cfg.fmn_ti_steps)
     rss0 = peak_mib()
     w0, c0 = time.perf_counter(), time.process_time()
     r = erase(bb, c, method, preset=preset, progress=False, seed=0, **timed_settings)
@@ -81,10 +85,17 @@ def worker(world: str, method: str, a) -> dict:
             g = getattr(cfg, k_steps.replace('gen_steps', 'guidance'))
             c1 = time.process_time(); generate(bb, [f'a photo of a {a.concept}'], [0], num_inference_steps=getattr(cfg, k_steps), guidance_scale=g)
             img_s = time.process_time() - c1
-        train_s = max(cpu - n_ti * img_s, 0.)
-        # closed forms (no steps) are timed whole; otherwise the training seconds scale with the steps, the drawing with the images
+        ti_s, n_tti, n_fti = 0., 0, 0
+        if getattr(cfg, 'fmn_ti', False):   # the same erasure without textual inversion: the difference is the inversion's steps
+            n_tti, n_fti = timed_cfg.fmn_ti_steps, cfg.fmn_ti_steps
+            c1 = time.process_time(); erase(bb, c, method, preset=preset, progress=False, seed=0, **timed_settings, fmn_ti=False)
+            ti_s = max(cpu - (time.process_time() - c1), 0.) / max(n_tti, 1)
+        train_s = max(cpu - n_ti * img_s - n_tti * ti_s, 0.)
+        # closed forms (no steps) are timed whole; otherwise the training seconds scale with the steps, the drawing with the
+        # images, the textual inversion with its steps
         out.update(timed_steps=n_t, official_steps=n_f, pixels=a.sd_pixels, image_cpu_s=img_s, timed_images=n_ti, official_images=n_fi,
-                   est_cpu_s=(train_s if not n_t else train_s * n_f / n_t) + n_fi * img_s)
+                   ti_step_cpu_s=ti_s, timed_ti_steps=n_tti, official_ti_steps=n_fti,
+                   est_cpu_s=(train_s if not n_t else train_s * n_f / n_t) + n_fi * img_s + n_fti * ti_s)
     return out
 
 

@@ -16,8 +16,9 @@ from .train import concepts_label
 
 # %% auto #0
 __all__ = ['TABLE1_METHODS', 'TABLE6_METHODS', 'DEFAULT_MN', 'TABLE6_PAPER_NAMES', 'TABLES', 'SEED_STRIDE', 'RunSpec',
-           'table_runs', 'scale_settings', 'run_dir', 'plan_runs', 'run_one', 'collect', 'seed_table',
-           'balanced_figure', 'report', 'reproduce_lock', 'reproduce', 'cli_register']
+           'table_runs', 'scale_settings', 'run_dir', 'restored', 'plan_runs', 'finished_results', 'run_one', 'collect',
+           'seed_table', 'balanced_figure', 'report', 'reproduce_lock', 'reproduce', 'pack_runs', 'unpack_runs',
+           'cli_register']
 
 # %% ../nbs/32_reproduce.ipynb #06a41280
 @dataclass(frozen=True)
@@ -94,6 +95,10 @@ def _units(concepts, together: bool = False) -> list[list]:
     "The erasure units of a table: each concept alone, or all of them erased together in one run."
     return [list(concepts)] if together else [[c] for c in concepts]
 
+def restored(d: Path) -> bool:
+    "Whether run folder `d` was unpacked from a runs archive (`unpack_runs`): its erasure's record and its verdicts, without the weights."
+    return (d/'erasure'/'manifest.json').exists() and not (d/'erasure'/'erasure.safetensors').exists() and any((d/'eval'/'results').glob('*.parquet'))
+
 def plan_runs(runs: Sequence[RunSpec], concepts, seeds: Sequence[int], out_dir, images_per_prompt: int = 1,
               together: bool = False) -> pd.DataFrame:
     "One row per (seed, concept, run), or per (seed, concept set, run) when the concepts are erased `together`: its folder, and whether its erasure and evaluation exist."
@@ -106,7 +111,7 @@ def plan_runs(runs: Sequence[RunSpec], concepts, seeds: Sequence[int], out_dir, 
                 d = run_dir(out_dir, r.label, concepts_label(unit), s)
                 rows.append(dict(seed=int(s), concept=concepts_label(unit), category=cats.pop() if len(cats) == 1 else 'mixed',
                                  concepts=[c.key for c in unit], label=r.label, method=r.method or 'original',
-                                 dir=str(d), erased=(r.method is None) or (d/'erasure'/'erasure.safetensors').exists(),
+                                 dir=str(d), erased=(r.method is None) or (d/'erasure'/'erasure.safetensors').exists() or restored(d),
                                  evaluated=any((d/'eval'/'results').glob('*.parquet')), n_images=n_img))
     return pd.DataFrame(rows)
 
@@ -129,6 +134,19 @@ def _check_manifest(d: Path, spec: RunSpec, concept, seed: int, preset: str, ove
     if man.get('concept') != label or int(man.get('seed', -1)) != int(seed) or diff:
         raise CrceError(f"{d} holds an erasure made with other settings ({', '.join(diff) or 'concept/seed'}); use another --out")
 
+def finished_results(d: Path, unit: list, judge, label: str, seed: int, settings: dict, template: str = '{}',
+                     erased: list | None = None) -> pd.DataFrame | None:
+    "The recorded verdicts of run folder `d` when they cover every image the run makes (in the order `evaluate` returns them), else None."
+    from crce.evaluate import plan_jobs, eval_prompts, results_path, tidy_results, _rowkeys
+    rp = results_path(d/'eval', label, judge.name)
+    if not rp.exists(): return None
+    jobs = plan_jobs(eval_prompts(unit, template, erased=erased), settings['images_per_prompt'], SEED_STRIDE * int(seed), label, 'independent')
+    jobs['judge'] = judge.name
+    done = tidy_results(pd.read_parquet(rp))
+    done = done.set_index(_rowkeys(done))
+    want = _rowkeys(jobs)
+    return done.loc[want].reset_index(drop=True) if want.isin(done.index).all() else None
+
 def run_one(backbone, judge, concept, spec: RunSpec, seed: int, out_dir, settings: dict, template: str = '{}',
             progress: bool = True) -> pd.DataFrame:
     "Erase (or load) `spec` for `concept` (or a list of concepts erased together) with `seed`, evaluate it under `out_dir/runs/...`, restore the backbone; the tidy results."
@@ -137,13 +155,16 @@ def run_one(backbone, judge, concept, spec: RunSpec, seed: int, out_dir, setting
     unit = concept if isinstance(concept, list) else [concept]
     erased = [c.key for c in unit] if len(unit) > 1 else None   # erased together: no target is another's retain, for every row
     d = run_dir(out_dir, spec.label, concepts_label(unit), seed)
+    if spec.method is not None and (d/'erasure'/'manifest.json').exists():   # an erasure on disk (or its record, unpacked) made otherwise is refused
+        _check_manifest(d/'erasure', spec, concept, seed, settings['preset'], _erasure_settings(spec, settings))
+    done = finished_results(d, unit, judge, spec.label, seed, settings, template, erased)
+    if done is not None: return done   # every image's verdict is recorded: neither the weights nor the images are needed
     restore, fp = None, None
     unet = backbone.unet
     try:
         if spec.method is not None:
             ed, ov = d/'erasure', _erasure_settings(spec, settings)
             cfg = method_config(spec.method, settings['preset'], **ov)
-            if (ed/'erasure.safetensors').exists(): _check_manifest(ed, spec, concept, seed, settings['preset'], ov)
             # snapshot first: an erasure loaded, or stopped halfway, must not leave its weights in the backbone
             restore = {n: p.detach().clone() for n, p in unet.named_parameters() if PARAM_SETS[cfg.params](n)}
             # a finished run on disk is loaded by erase, an interrupted one resumes from its checkpoint, a missing one trains
@@ -361,6 +382,88 @@ def reproduce(table: str = 'table1', model: str = 'mini', concepts=None, categor
             write_run_record(rd, name=f'{name or table}.run.json', runs_dir=str(out), **record)
         return dict(results=results, plan=plan, out_dir=out, seconds=time.time() - t0, **rep)
 
+# %% ../nbs/32_reproduce.ipynb #17ddfe6e
+import tarfile, io
+
+_PACKED = ('erasure/manifest.json', 'erasure/run.json', 'eval/run-*.json', 'eval/results/*.parquet', 'eval/images/*/generation.json')
+
+def _grid_images(run: Path, per_group: int = 2) -> list[Path]:
+    "The images of one run that the report's grid shows (`crce.evaluate.image_grid`): each group's first `per_group` prompts, each prompt's first image."
+    out = []
+    for f in sorted((run/'eval'/'results').glob('*.parquet')):
+        r = pd.read_parquet(f, columns=['group', 'index', 'seed', 'path'])
+        r = r[r.seed == r.groupby(['group', 'index']).seed.transform('min')]
+        first = {g: sorted(x.unique())[:per_group] for g, x in r.groupby('group')['index']}
+        out += [run/'eval'/p for p, g, i in zip(r.path, r.group, r['index']) if i in first[g]]
+    return [p for p in dict.fromkeys(out) if p.exists()]
+
+def pack_runs(out_dir, path, grid_concept: str | None = 'dog', methods: Sequence[str] | None = None) -> dict:
+    "Pack every evaluated run under `out_dir` (a `reproduce` folder; only the rows `methods` if given) into the tar.xz `path`: settings, records and verdicts, no weights, only the grid's images (`grid_concept`, lowest seed). Deterministic bytes."
+    out = Path(out_dir)
+    if not (out/'reproduce.json').is_file(): raise CrceError(f"{out} holds no reproduce.json: not a crce reproduce folder")
+    runs = [d for d in sorted((out/'runs').glob('*/*/seed*')) if any((d/'eval'/'results').glob('*.parquet'))]
+    if methods is not None:
+        have = {d.parents[1].name for d in runs}
+        miss = [m for m in methods if slug(m) not in have]
+        if miss: raise CrceError(f"{out} holds no evaluated runs of {', '.join(miss)}")
+        runs = [d for d in runs if d.parents[1].name in {slug(m) for m in methods}]
+    if not runs: raise CrceError(f"{out} holds no evaluated runs to pack")
+    files = [out/'reproduce.json'] + [f for d in runs for pat in _PACKED for f in sorted(d.glob(pat))]
+    if grid_concept:
+        for lab in sorted({d.parents[1] for d in runs}):
+            seeds = sorted((d for d in runs if d.parent == lab/slug(grid_concept)), key=lambda d: int(d.name[4:]))
+            if seeds: files += _grid_images(seeds[0])
+    with atomic_path(path) as tmp:
+        with tarfile.open(tmp, 'w:xz', format=tarfile.PAX_FORMAT) as tf:
+            for f in files:
+                ti = tarfile.TarInfo(str(f.relative_to(out)))
+                data = f.read_bytes()
+                ti.size, ti.mtime, ti.mode = len(data), 0, 0o644
+                tf.addfile(ti, io.BytesIO(data))
+    return dict(path=str(path), runs=len(runs), files=len(files), bytes=Path(path).stat().st_size)
+
+def unpack_runs(path, out_dir) -> dict:
+    "Put the runs of archive `path` (`pack_runs`) into `out_dir`; files already there are kept. Refused, with nothing written, if the folder's settings differ from the archive's."
+    p, out = Path(path), Path(out_dir)
+    if not p.is_file(): raise CrceError(f"{p}: no such archive")
+    try: tf = tarfile.open(p, 'r:*')
+    except (tarfile.TarError, EOFError, OSError) as e: raise CrceError(f"{p} is not a runs archive ({' '.join(str(e).split())})") from None
+    with tf:
+        try: members = tf.getmembers()
+        except (tarfile.TarError, EOFError, OSError) as e: raise CrceError(f"{p} is not a readable runs archive ({' '.join(str(e).split())})") from None
+        names = [m.name for m in members]
+        bad = [n for m, n in zip(members, names) if not m.isfile() or n.startswith('/') or '..' in Path(n).parts
+               or not (n == 'reproduce.json' or n.startswith('runs/'))]
+        if bad: raise CrceError(f"{p} is not a crce runs archive: unexpected entry {bad[0]!r}")
+        if 'reproduce.json' not in names: raise CrceError(f"{p} is not a crce runs archive (no reproduce.json)")
+        rec = json.loads(tf.extractfile('reproduce.json').read())
+        if out.exists() and not out.is_dir(): raise CrceError(f"{out} exists and is not a directory")
+        old = json.loads((out/'reproduce.json').read_text()) if (out/'reproduce.json').exists() else None
+        if old is not None and old.get('settings') != rec.get('settings'):
+            raise CrceError(f"{out} holds runs made with other settings than {p}'s; unpack into another folder")
+        new = 0
+        for m in members:
+            if m.name == 'reproduce.json': continue
+            t = out/m.name
+            if t.exists(): continue   # what is on disk wins
+            t.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(t) as tmp: Path(tmp).write_bytes(tf.extractfile(m).read())
+            new += 1
+        sched = {**rec.get('schedules', {}), **((old or {}).get('schedules', {}))}
+        dump_json(dict(settings=rec['settings'], **(dict(schedules=sched) if sched else {})), out/'reproduce.json')
+    runs = {'/'.join(Path(n).parts[:4]) for n in names if n.startswith('runs/') and len(Path(n).parts) > 4}
+    return dict(runs=len(runs), files=new, kept=len(members) - 1 - new)
+
+def _cmd_runs(args) -> int:
+    if args.runs_cmd == 'pack':
+        r = pack_runs(args.folder, args.archive, None if args.grid_concept in ('', 'none') else args.grid_concept,
+                      [m.strip() for m in args.methods.split(',') if m.strip()] if args.methods else None)
+        print(f"packed {r['runs']} runs ({r['files']} files, {r['bytes'] / 1e6:.2f} MB) into {r['path']}")
+    else:
+        r = unpack_runs(args.archive, args.folder)
+        print(f"unpacked {r['runs']} runs into {args.folder}: {r['files']} files written, {r['kept']} already there kept")
+    return 0
+
 # %% ../nbs/32_reproduce.ipynb #9b5b3a55
 def _ints(s: str) -> list[int]:
     try: return [int(x) for x in s.split(',') if x.strip()]
@@ -425,3 +528,12 @@ def cli_register(sub) -> None:
     p.add_argument('--quiet', action='store_true')
     add_ap_arguments(p)
     p.set_defaults(func=_cmd_reproduce)
+    r = sub.add_parser('runs', help="carry a reproduce folder's runs to another machine: pack its records and verdicts, or unpack them")
+    rs = r.add_subparsers(dest='runs_cmd', metavar='{pack,unpack}', required=True)
+    pk = rs.add_parser('pack', help='write the evaluated runs of FOLDER (records, verdicts, the grid images; no weights) into ARCHIVE (.tar.xz)')
+    pk.add_argument('folder'); pk.add_argument('archive')
+    pk.add_argument('--methods', help='only these rows (comma-separated labels), e.g. one archive per row, so that a finished row is never rewritten')
+    pk.add_argument('--grid-concept', default='dog', help="the concept whose grid images go along (default dog; 'none' for none)")
+    up = rs.add_parser('unpack', help='put the runs of ARCHIVE into FOLDER; crce reproduce then counts them as done')
+    up.add_argument('archive'); up.add_argument('folder')
+    r.set_defaults(func=_cmd_runs)
