@@ -579,7 +579,7 @@ def make_classifier(table: str, model: str, device: str | None = None, judge_mod
     return ImageNetTopK.from_pretrained(judge_model or 'microsoft/resnet-50', device=device)
 
 def ap_report(scores: pd.DataFrame, table: str, units: dict, runs: Sequence[APRun], out_dir, model_label: str, report_dir=None) -> dict:
-    "Table 1's files under `out_dir`: per-run metrics, the summary beside the paper's numbers (Markdown and CSV), each method against ESD on the same images, the scores."
+    "Table 1's files under `out_dir`: per-run metrics, the summary beside the paper's numbers (Markdown and CSV), each method against ESD (and against AP) on the same images, the scores."
     from crce.evaluate import markdown_table, write_parquet, paired_table
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     cols = ['ESR-1', 'ESR-5', 'PSR-1', 'PSR-5']
@@ -588,7 +588,7 @@ def ap_report(scores: pd.DataFrame, table: str, units: dict, runs: Sequence[APRu
     tab = with_paper(sm, 'ap1', cols, model_label)
     n_u, seeds = mt.unit.nunique(), sorted(mt.seed.unique().tolist())
     cap = (f"AP paper Table 1 layout: {model_label}; five classes erased at once; mean ± sd over {n_u} class set(s) "
-           f"(sd of the seed means, ddof=0) and {len(seeds)} seed(s) {seeds}; {scores.groupby('method').size().max()} images per run; in %.")
+           f"(sd of the seed means, ddof=0) and {len(seeds)} seed(s) {seeds}; {scores.groupby(['method', 'unit', 'run_seed']).size().max()} images per run; in %.")
     files = {f'{table}.md': markdown_table(tab.set_index(['method', 'source']), cap)}
     for name, text in files.items(): atomic_write(out_dir/name, text)
     with atomic_path(out_dir/f'{table}.csv') as tmp: sm.to_csv(tmp, index=False)
@@ -602,6 +602,13 @@ def ap_report(scores: pd.DataFrame, table: str, units: dict, runs: Sequence[APRu
             f"averaged over the {n_u} class set(s) x {len(seeds)} seed(s); [95% cluster-bootstrap interval over runs; exact where every pair differs alike]; "
             f"better / worse / tie for the method (higher is better)."))
         written[3:3] = [out_dir/f'{table}_paired.csv', out_dir/f'{table}_paired.md']
+    if 'AP' in set(scores.method) and scores.method.nunique() > 1:   # and against AP, the second seed paper's method
+        pa = ap_paired(scores, units, 'AP', ks=(1, 5))
+        paired_table(pa, 1, out_dir, f'{table}_paired_ap', caption=(
+            f"AP paper Table 1 layout, {model_label}: each method − AP on the same images, in points, averaged over the {n_u} class set(s) x "
+            f"{len(seeds)} seed(s); [95% cluster-bootstrap interval over runs; exact where every pair differs alike]; better / worse / tie "
+            f"for the method (higher is better)."))
+        written[3:3] = [out_dir/f'{table}_paired_ap.csv', out_dir/f'{table}_paired_ap.md']
     if report_dir is not None:
         import shutil
         rd = Path(report_dir); rd.mkdir(parents=True, exist_ok=True)

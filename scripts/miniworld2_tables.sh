@@ -3,7 +3,13 @@
 # again after an interruption and only the missing runs are made.
 #
 #   bash scripts/miniworld2_tables.sh [OUT] [STAGE]     # OUT defaults to runs/mini2; STAGE: all (default), regime,
-#                                                        # table1, table6, table7, report, judge, cost
+#                                                        # table1, table6, table7, report, ap, judge, cost;
+#                                                        # and, never part of all: pack, unpack
+#
+# pack writes each Table 1 row's finished runs (records and per-image verdicts, no weights; `crce runs pack`) to
+# figures/miniworld2/runs/table1-<row>.tar.xz; unpack puts the committed ones into OUT, after which the table1 stage
+# makes only the runs they lack and the report stage rebuilds the tables from the committed verdicts. A reproduction
+# from scratch leaves unpack out.
 #
 # Order matters: the erase settings are chosen on the development targets first (scripts/miniworld2_regime.py; the
 # chosen settings must then be the world's defaults in crce.worlds before any table is run). Table 1 is every method
@@ -44,6 +50,18 @@ if run report; then   # every run exists now: these calls only collect and write
   python scripts/miniworld2_reading.py --name table6 --reference crce
   python scripts/miniworld2_reading.py --name table7 --reference crce
 fi
+if run ap; then   # the AP paper's Table 1 protocol (five classes at once): two processes, two class sets each, then the report
+  crce reproduce ap-table1 --model mini --seeds $SEEDS --out "$OUT-ap" --quiet --sets v1,v2 &
+  crce reproduce ap-table1 --model mini --seeds $SEEDS --out "$OUT-ap-b" --quiet --sets v3,v4 &   # its own folder: both make SD's runs
+  wait
+  cp -r "$OUT-ap-b"/runs/{ESD,UCE,CA,AP} "$OUT-ap"/runs/   # the erasures of v3 and v4 beside v1's and v2's
+  crce reproduce ap-table1 --model mini --seeds $SEEDS --out "$OUT-ap" --quiet --report figures/miniworld2/ap_table1
+fi
+if [ "$STAGE" = pack ]; then
+  mkdir -p figures/miniworld2/runs
+  for d in "$OUT"/runs/*/; do m=$(basename "$d"); crce runs pack "$OUT" "figures/miniworld2/runs/table1-$m.tar.xz" --methods "$m"; done
+fi
+if [ "$STAGE" = unpack ]; then for f in figures/miniworld2/runs/table1-*.tar.xz; do crce runs unpack "$f" "$OUT"; done; fi
 if run judge; then   # the judges on >= 300 generated images, and Table 1 at other yes-thresholds
   python scripts/miniworld2_judge_report.py --generate 40 --images "$OUT-judge-images" --results "$OUT/tables/table1_results.parquet" --write figures/miniworld2/judge
 fi

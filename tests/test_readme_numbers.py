@@ -151,3 +151,20 @@ def test_mace_one_at_a_time_keeps_retains():
     v, = quoted(r"keeps ([\d.]+) points more of their held-out\s+retains when it erases them one at a time")
     p = pd.read_csv(F / 'miniworld2' / 'experiments' / 'mace10_vs_single_paired.csv').query("category == 'all' and metric == 'AccR_test'").iloc[0]
     assert f"{-p['diff']:.1f}" == v and p.conclusion == 'reference better' and p.hi < 0
+
+
+def test_ap_table1_on_the_mini_world():
+    "README: UCE, CA and AP keep more preserved classes than ESD (PSR-1 differences, each resolved), AP ties with CA and UCE on preservation and erases least; as ap-table1_paired*.csv and ap-table1.csv say."
+    u, c, a = quoted(r"\(PSR-1 \+([\d.]+), \+([\d.]+) and \+([\d.]+) points\), as in the paper")
+    d = F / 'miniworld2' / 'ap_table1'
+    p = pd.read_csv(d / 'ap-table1_paired.csv').query("reference == 'ESD' and metric == 'PSR-1'").set_index('method')
+    assert (u, c, a) == tuple(f"{p.loc[m, 'diff']:.1f}" for m in ('UCE', 'CA', 'AP'))
+    assert (p.loc[['UCE', 'CA', 'AP'], 'conclusion'] == 'method better').all() and (p.loc[['UCE', 'CA', 'AP'], 'lo'] > 0).all()
+    pa = pd.read_csv(d / 'ap-table1_paired_ap.csv').query("reference == 'AP' and method in ['UCE', 'CA'] and metric in ['PSR-1', 'PSR-5']")
+    assert len(pa) == 4 and (pa.conclusion == 'ties (cannot be resolved)').all()
+    e_ap, e_esd = quoted(r"erases least\s+\(ESR-5 ([\d.]+), ESD ([\d.]+)\)")
+    t = pd.read_csv(d / 'ap-table1.csv').set_index('method')
+    assert (e_ap, e_esd) == (f"{t.loc['AP', 'ESR-5']:.1f}", f"{t.loc['ESD', 'ESR-5']:.1f}")
+    assert t.loc['AP', 'ESR-5'] == t.loc[['ESD', 'UCE', 'CA', 'AP'], 'ESR-5'].min() and (t.units == 4).all() and (t.seeds == 3).all()
+    worse = pd.read_csv(d / 'ap-table1_paired_ap.csv').query("metric == 'ESR-5' and method in ['ESD', 'UCE', 'CA']")
+    assert (worse.conclusion == 'method better').all()   # every other erasure erases more than AP, resolved
