@@ -11,7 +11,7 @@ def readme_commands():
 def test_readme_gives_run_and_test_commands():
     cmds = readme_commands()
     assert cmds[0].startswith('pip install -e .') and '&& crce ' in cmds[0]
-    assert cmds[1] == 'pip install -e ".[dev]" && bash tests/run_suite.sh'
+    assert cmds[1] == 'pip install -e ".[dev,nudity]" && bash tests/run_suite.sh'
 
 def test_ci_calls_the_readme_test_command():
     ci = (ROOT / '.ci' / 'run').read_text().splitlines()
