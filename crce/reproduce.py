@@ -437,6 +437,7 @@ def unpack_runs(path, out_dir) -> dict:
         if bad: raise CrceError(f"{p} is not a crce runs archive: unexpected entry {bad[0]!r}")
         if 'reproduce.json' not in names: raise CrceError(f"{p} is not a crce runs archive (no reproduce.json)")
         rec = json.loads(tf.extractfile('reproduce.json').read())
+        if not isinstance(rec, dict) or not isinstance(rec.get('settings'), dict): raise CrceError(f"{p} is not a crce runs archive (its reproduce.json has no settings)")
         if out.exists() and not out.is_dir(): raise CrceError(f"{out} exists and is not a directory")
         old = json.loads((out/'reproduce.json').read_text()) if (out/'reproduce.json').exists() else None
         if old is not None and old.get('settings') != rec.get('settings'):
