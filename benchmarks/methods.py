@@ -87,7 +87,9 @@ def worker(world: str, method: str, a) -> dict:
             img_s = time.process_time() - c1
         ti_s, n_tti, n_fti = 0., 0, 0
         if getattr(cfg, 'fmn_ti', False):   # the same erasure without textual inversion: the difference is the inversion's steps
+            import gc
             n_tti, n_fti = timed_cfg.fmn_ti_steps, cfg.fmn_ti_steps
+            del r; gc.collect()   # the first erasure's parameters and optimizer state go before the second (full-UNet FMN: ~10 GB each)
             c1 = time.process_time(); erase(bb, c, method, preset=preset, progress=False, seed=0, **timed_settings, fmn_ti=False)
             ti_s = max(cpu - (time.process_time() - c1), 0.) / max(n_tti, 1)
         train_s = max(cpu - n_ti * img_s - n_tti * ti_s, 0.)
@@ -139,7 +141,9 @@ def main(argv=None) -> int:
             r = subprocess.run(base + ['--worker', world, m], env=env, capture_output=True, text=True)
             line = next((l for l in r.stdout.splitlines() if l.startswith('RESULT ')), None)
             if r.returncode or line is None:
-                print(f"methods.py: error: {world} {m} failed:\n{r.stderr[-1500:]}", file=sys.stderr); return 1
+                why = 'killed (out of memory?)' if r.returncode in (-9, 137) else '\n'.join(
+                    l for l in r.stderr.splitlines() if 'should be kept in float32' not in l)[-1500:]
+                print(f"methods.py: error: {world} {m} failed (exit {r.returncode}): {why}", file=sys.stderr); return 1
             rows.append(json.loads(line[7:]))
             x = rows[-1]
             print(f"{world:4} {m:12} {x['steps']:5d} steps  CPU {x['cpu_s']:8.1f} s  wall {x['wall_s']:8.1f} s  peak {x['peak_rss_mib']:6.0f} MiB"
