@@ -18,9 +18,10 @@ from .judges import Judge, judge_verdicts, to_uint8, HashJudge, make_judge
 __all__ = ['GROUPS', 'METRICS', 'LOWER_IS_BETTER', 'NOISE', 'RESULT_COLUMNS', 'PAIRED_WORDS', 'CATEGORY_LABELS', 'PAPER_NAMES',
            'GROUP_LABELS', 'GROUP_COLORS', 'as_concepts', 'eval_prompts', 'slug', 'image_seed', 'plan_jobs', 'save_png',
            'load_images', 'shard', 'shard_state', 'check_generation_settings', 'generate_images', 'results_path',
-           'write_parquet', 'tidy_results', 'evaluate', 'load_results', 'balanced_score', 'metrics', 'agreeing_bound',
-           'constant_pairs_interval', 'paired_differences', 'paper_tables', 'metric_header', 'markdown_table', 'table1',
-           'paired_table', 'table7', 'image_grid', 'load_model', 'erasure_fingerprint', 'cli_register']
+           'write_parquet', 'tidy_results', 'eval_jobs', 'evaluate', 'in_job_order', 'load_results', 'balanced_score',
+           'metrics', 'agreeing_bound', 'constant_pairs_interval', 'paired_differences', 'paper_tables',
+           'metric_header', 'markdown_table', 'table1', 'paired_table', 'table7', 'grid_rows', 'image_grid',
+           'load_model', 'erasure_fingerprint', 'cli_register']
 
 # %% ../nbs/30_evaluate.ipynb #4de75d2a
 GROUPS = ('target', 'coref_train', 'coref_test', 'retain_train', 'retain_test')
@@ -183,6 +184,11 @@ def tidy_results(df: pd.DataFrame) -> pd.DataFrame:
     for c in ('index', 'seed'): df[c] = df[c].astype('int64')
     return df
 
+def eval_jobs(concepts, judge_name: str, images_per_prompt: int, seed: int, method: str, template: str = '{}', coref_ask: str = 'target',
+              groups: Sequence[str] = GROUPS, erased: Sequence[str] | None = None, noise: str = 'independent') -> pd.DataFrame:
+    "Every image `evaluate` makes and has `judge_name` judge: its prompt rows (`eval_prompts`) as jobs (`plan_jobs`) with the judge's name."
+    return plan_jobs(eval_prompts(concepts, template, coref_ask, groups, erased), images_per_prompt, seed, method, noise).assign(judge=judge_name)
+
 def evaluate(backbone, judge: Judge, concepts, images_per_prompt: int = 4, seed: int = 0, method: str = 'original',
              out_dir: str | Path | None = None, template: str = '{}', coref_ask: str = 'target', groups: Sequence[str] = GROUPS,
              num_inference_steps: int | None = None, guidance_scale: float | None = None, batch_size: int = 8,
@@ -197,8 +203,7 @@ def evaluate(backbone, judge: Judge, concepts, images_per_prompt: int = 4, seed:
     if num_inference_steps is not None: num_inference_steps = checked('num_inference_steps', num_inference_steps, int, 1)
     if guidance_scale is not None: guidance_scale = checked('guidance_scale', guidance_scale, float, 0)
     concepts = as_concepts(concepts)
-    jobs = plan_jobs(eval_prompts(concepts, template, coref_ask, groups, erased), images_per_prompt, seed, method, noise)
-    jobs['judge'] = judge.name
+    jobs = eval_jobs(concepts, judge.name, images_per_prompt, seed, method, template, coref_ask, groups, erased, noise)
     kw = _gen_kwargs(num_inference_steps, guidance_scale, gen_kwargs)
     gen = generate_fn or _default_generate
     sharded = state is not None and getattr(state, 'num_processes', 1) > 1   # the processes of a sharded run share out_dir by design
@@ -246,8 +251,11 @@ def _judge_jobs(jobs, judge, done, load, judge_batch_size, progress, checkpoint)
                 vs = judge_verdicts(judge, load(b), ask)
                 new.append(b.assign(verdict=[v.verdict for v in vs], raw=[v.raw for v in vs]))
         if checkpoint is not None: checkpoint(tidy_results(pd.concat(new, ignore_index=True)))
-    res = tidy_results(pd.concat(new, ignore_index=True))
-    return res.set_index(_rowkeys(res)).loc[_rowkeys(jobs)].reset_index(drop=True)
+    return in_job_order(tidy_results(pd.concat(new, ignore_index=True)), jobs)
+
+def in_job_order(results: pd.DataFrame, jobs: pd.DataFrame) -> pd.DataFrame:
+    "The rows of `results` for `jobs`, in the jobs' order (a KeyError if one is missing)."
+    return results.set_index(_rowkeys(results)).loc[_rowkeys(jobs)].reset_index(drop=True)
 
 # %% ../nbs/30_evaluate.ipynb #8087961a
 def load_results(out_dir: str | Path, methods: Sequence[str] | None = None, judge: str | None = None) -> pd.DataFrame:
@@ -632,6 +640,12 @@ GROUP_COLORS = {'target': '#b2182b', 'coref_train': '#d6604d', 'coref_test': '#f
 
 from .core import save_figure  # the one implementation (PNG + SVG, byte-reproducible, atomic)
 
+def grid_rows(results: pd.DataFrame, groups: Sequence[str] = GROUPS, per_group: int = 2, seed: int | None = None) -> tuple[pd.DataFrame, list]:
+    "The rows of `results` a grid shows and its columns [(group, index)]: each group's first `per_group` prompts, each prompt's image with its smallest noise seed (or `seed`'s): the same noise under every method, whose seeds do not depend on it."
+    r = results[results.seed == (results.groupby(['group', 'index']).seed.transform('min') if seed is None else seed)]
+    cols = [(g, i) for g in groups for i in sorted(r[r.group == g]['index'].unique())[:per_group]]
+    return r[[c in set(cols) for c in zip(r.group, r['index'])]], cols
+
 def image_grid(results: pd.DataFrame, concept: str, root: str | Path, methods: Sequence[str] | None = None,
                groups: Sequence[str] = GROUPS, per_group: int = 2, seed: int | None = None, path: str | Path | None = None,
                title: str | None = None, show_verdicts: bool = True, size: float = 1.3):
@@ -641,9 +655,7 @@ def image_grid(results: pd.DataFrame, concept: str, root: str | Path, methods: S
     if r.empty: raise CrceError(f"no results for concept {concept!r}")
     if r.path.isna().any(): raise CrceError("image_grid needs results with image paths (run evaluate with out_dir)")
     methods = list(methods) if methods is not None else list(dict.fromkeys(r.method))
-    # each prompt's image with its smallest seed: the same noise under every method (the seeds do not depend on the method)
-    r = r[r.seed == (r.groupby(['group', 'index']).seed.transform('min') if seed is None else seed)]
-    cols = [(g, i) for g in groups for i in sorted(r[r.group == g]['index'].unique())[:per_group]]
+    r, cols = grid_rows(r, groups, per_group, seed)
     if not cols: raise CrceError(f"no images of seed {seed} for {concept!r}")
     which = f'seed {seed}' if seed is not None else "each prompt's first image (the same noise in every row)"
     fig, axes = plt.subplots(len(methods), len(cols), figsize=(size * len(cols), size * len(methods) + 0.9), squeeze=False)

@@ -595,20 +595,16 @@ def ap_report(scores: pd.DataFrame, table: str, units: dict, runs: Sequence[APRu
     with atomic_path(out_dir/f'{table}_runs.csv') as tmp: mt.to_csv(tmp, index=False)
     write_parquet(scores, out_dir/f'{table}_scores.parquet')
     written = [out_dir/f for f in (f'{table}.md', f'{table}.csv', f'{table}_runs.csv', f'{table}_scores.parquet')]
-    paired = ap_paired(scores, units, 'ESD', ks=(1, 5)) if 'ESD' in set(scores.method) and scores.method.nunique() > 1 else pd.DataFrame()
-    if not paired.empty:
-        paired_table(paired, 1, out_dir, f'{table}_paired', caption=(
-            f"AP paper Table 1 layout, {model_label}: each method − ESD on the same images (class set, seed, class, prompt, noise), in points, "
+    paired = pd.DataFrame()
+    for ref, stem in (('ESD', f'{table}_paired'), ('AP', f'{table}_paired_ap')):   # against ESD, the method AP builds on, and against AP
+        pr = ap_paired(scores, units, ref, ks=(1, 5)) if ref in set(scores.method) and scores.method.nunique() > 1 else pd.DataFrame()
+        if pr.empty: continue
+        paired_table(pr, 1, out_dir, stem, caption=(
+            f"AP paper Table 1 layout, {model_label}: each method − {ref} on the same images (class set, seed, class, prompt, noise), in points, "
             f"averaged over the {n_u} class set(s) x {len(seeds)} seed(s); [95% cluster-bootstrap interval over runs; exact where every pair differs alike]; "
             f"better / worse / tie for the method (higher is better)."))
-        written[3:3] = [out_dir/f'{table}_paired.csv', out_dir/f'{table}_paired.md']
-    if 'AP' in set(scores.method) and scores.method.nunique() > 1:   # and against AP, the second seed paper's method
-        pa = ap_paired(scores, units, 'AP', ks=(1, 5))
-        paired_table(pa, 1, out_dir, f'{table}_paired_ap', caption=(
-            f"AP paper Table 1 layout, {model_label}: each method − AP on the same images, in points, averaged over the {n_u} class set(s) x "
-            f"{len(seeds)} seed(s); [95% cluster-bootstrap interval over runs; exact where every pair differs alike]; better / worse / tie "
-            f"for the method (higher is better)."))
-        written[3:3] = [out_dir/f'{table}_paired_ap.csv', out_dir/f'{table}_paired_ap.md']
+        written[3:3] = [out_dir/f'{stem}.csv', out_dir/f'{stem}.md']
+        if ref == 'ESD': paired = pr
     if report_dir is not None:
         import shutil
         rd = Path(report_dir); rd.mkdir(parents=True, exist_ok=True)

@@ -137,15 +137,12 @@ def _check_manifest(d: Path, spec: RunSpec, concept, seed: int, preset: str, ove
 def finished_results(d: Path, unit: list, judge, label: str, seed: int, settings: dict, template: str = '{}',
                      erased: list | None = None) -> pd.DataFrame | None:
     "The recorded verdicts of run folder `d` when they cover every image the run makes (in the order `evaluate` returns them), else None."
-    from crce.evaluate import plan_jobs, eval_prompts, results_path, tidy_results, _rowkeys
+    from crce.evaluate import eval_jobs, results_path, tidy_results, in_job_order, _rowkeys
     rp = results_path(d/'eval', label, judge.name)
     if not rp.exists(): return None
-    jobs = plan_jobs(eval_prompts(unit, template, erased=erased), settings['images_per_prompt'], SEED_STRIDE * int(seed), label, 'independent')
-    jobs['judge'] = judge.name
+    jobs = eval_jobs(unit, judge.name, settings['images_per_prompt'], SEED_STRIDE * int(seed), label, template, erased=erased)
     done = tidy_results(pd.read_parquet(rp))
-    done = done.set_index(_rowkeys(done))
-    want = _rowkeys(jobs)
-    return done.loc[want].reset_index(drop=True) if want.isin(done.index).all() else None
+    return in_job_order(done, jobs) if _rowkeys(jobs).isin(_rowkeys(done)).all() else None
 
 def run_one(backbone, judge, concept, spec: RunSpec, seed: int, out_dir, settings: dict, template: str = '{}',
             progress: bool = True) -> pd.DataFrame:
@@ -155,15 +152,16 @@ def run_one(backbone, judge, concept, spec: RunSpec, seed: int, out_dir, setting
     unit = concept if isinstance(concept, list) else [concept]
     erased = [c.key for c in unit] if len(unit) > 1 else None   # erased together: no target is another's retain, for every row
     d = run_dir(out_dir, spec.label, concepts_label(unit), seed)
-    if spec.method is not None and (d/'erasure'/'manifest.json').exists():   # an erasure on disk (or its record, unpacked) made otherwise is refused
-        _check_manifest(d/'erasure', spec, concept, seed, settings['preset'], _erasure_settings(spec, settings))
+    ed = d/'erasure'
+    ov = _erasure_settings(spec, settings) if spec.method is not None else None
+    if spec.method is not None and (ed/'manifest.json').exists():   # an erasure on disk (or its record, unpacked) made otherwise is refused
+        _check_manifest(ed, spec, concept, seed, settings['preset'], ov)
     done = finished_results(d, unit, judge, spec.label, seed, settings, template, erased)
     if done is not None: return done   # every image's verdict is recorded: neither the weights nor the images are needed
     restore, fp = None, None
     unet = backbone.unet
     try:
         if spec.method is not None:
-            ed, ov = d/'erasure', _erasure_settings(spec, settings)
             cfg = method_config(spec.method, settings['preset'], **ov)
             # snapshot first: an erasure loaded, or stopped halfway, must not leave its weights in the backbone
             restore = {n: p.detach().clone() for n, p in unet.named_parameters() if PARAM_SETS[cfg.params](n)}
@@ -389,12 +387,9 @@ _PACKED = ('erasure/manifest.json', 'erasure/run.json', 'eval/run-*.json', 'eval
 
 def _grid_images(run: Path, per_group: int = 2) -> list[Path]:
     "The images of one run that the report's grid shows (`crce.evaluate.image_grid`): each group's first `per_group` prompts, each prompt's first image."
-    out = []
-    for f in sorted((run/'eval'/'results').glob('*.parquet')):
-        r = pd.read_parquet(f, columns=['group', 'index', 'seed', 'path'])
-        r = r[r.seed == r.groupby(['group', 'index']).seed.transform('min')]
-        first = {g: sorted(x.unique())[:per_group] for g, x in r.groupby('group')['index']}
-        out += [run/'eval'/p for p, g, i in zip(r.path, r.group, r['index']) if i in first[g]]
+    from crce.evaluate import grid_rows
+    out = [run/'eval'/p for f in sorted((run/'eval'/'results').glob('*.parquet'))
+           for p in grid_rows(pd.read_parquet(f, columns=['group', 'index', 'seed', 'path']), per_group=per_group)[0].path]
     return [p for p in dict.fromkeys(out) if p.exists()]
 
 def pack_runs(out_dir, path, grid_concept: str | None = 'dog', methods: Sequence[str] | None = None) -> dict:

@@ -100,11 +100,11 @@ def test_paired_differences_match_hand_computation(df, seed):
     # against itself: exactly zero, every pair agrees, so the exact agreeing bound around 0 (never a zero-width interval), a tie
     same = paired_differences(df, 'b', methods=['b'], n_boot=20, seed=seed).set_index('metric')
     assert set(same.conclusion) == {PAIRED_WORDS[2]}
+    judged = df[(df.method == 'b') & df.verdict.notna()]   # its pairs: every image of b with a verdict
     for m, r in same[same['diff'].notna()].iterrows():
         assert r['diff'] == 0 and r.wins == 0 and r.losses == 0
         want = agreeing_bound(int(r.n_pairs)) if m in METRICS else \
-            np.mean([agreeing_bound(int((p_self.group == METRICS[k]).sum())) for k in ('AccU', 'AccC_test', 'AccR_test')
-                     for p_self in [df[(df.method == 'b') & df.verdict.notna()]]])
+            np.mean([agreeing_bound(int((judged.group == METRICS[k]).sum())) for k in ('AccU', 'AccC_test', 'AccR_test')])
         assert 0 < r.hi <= 100 and abs(r.hi - want) < 1e-9 and abs(r.lo + r.hi) < 1e-9
     # swapping the roles flips the sign; the conclusion swaps with it
     rev = paired_differences(df, 'a', methods=['b'], n_boot=50, seed=seed).set_index('metric')
