@@ -7,6 +7,11 @@ method minus the reference on the same images, with 95% cluster-bootstrap interv
 `<name>_reading.md`, which the results page includes: so every number the page states is the file's number. A
 difference is called better or worse only where its interval excludes zero; otherwise it is a tie. Mini-world numbers,
 not Stable Diffusion ones. Exit status 2, with a one-line error, when a file is missing.
+
+For Table 1 it also writes `<name>_vs_paper.md`: for every method the paper's Table 1 has, per category, the paper's
+difference to the reference (its Stable Diffusion numbers, `crce/assets/evaluation/paper_tables.csv`) beside the mini
+world's paired difference on the same images, and whether the mini world moves the same way ('same'), the other way
+('opposite') or cannot tell ('tie'): the paper's over- and under-erasure pattern, checked method by method.
 """
 import argparse, sys
 from pathlib import Path
@@ -81,6 +86,39 @@ def reading(metrics: pd.DataFrame, paired: pd.DataFrame, reference: str = 'esd-x
     return '\n'.join(out) + '\n'
 
 
+VS_PAPER_METRICS = ('AccU', 'AccC_test', 'AccR_test')
+
+def vs_paper(paired: pd.DataFrame, paper: pd.DataFrame, reference: str = 'esd-x') -> str:
+    """Markdown: each method's difference to `reference` in the paper's Table 1 (per category) beside the mini world's paired
+    difference with its interval, and the direction verdict: 'same' or 'opposite' where the interval excludes zero, else 'tie'."""
+    from crce.evaluate import PAPER_NAMES
+    pn = lambda m: PAPER_NAMES.get(m)
+    pap = paper.set_index(['category', 'method'])
+    p = paired[(paired.reference == reference) & (paired.category != 'all')]
+    methods = [m for m in dict.fromkeys(p.method) if m != 'original' and pn(m) and pn(reference)]
+    head = (f"| method | category | " + ' | '.join(f"{show(k)}: paper / here" for k in VS_PAPER_METRICS) + " | same / opposite / tie |")
+    lines = [head, '|' + ' --- |' * (head.count('|') - 1)]
+    for m in methods:
+        for cat in dict.fromkeys(p[p.method == m].category):
+            if (cat, pn(m)) not in pap.index or (cat, pn(reference)) not in pap.index: continue
+            q = p[(p.method == m) & (p.category == cat)].set_index('metric')
+            cells, n = [], dict(same=0, opposite=0, tie=0)
+            for k in VS_PAPER_METRICS:
+                if k not in q.index: cells.append('-'); continue
+                d_p = float(pap.loc[(cat, pn(m)), k]) - float(pap.loc[(cat, pn(reference)), k])
+                r = q.loc[k]
+                if round(d_p, 2) == 0: v = 'paper even'   # the paper's two numbers are equal: no direction to check
+                elif not str(r.conclusion).endswith('better'): v = 'tie'   # the paired file's own verdict: interval includes zero
+                else: v = 'same' if (r['diff'] > 0) == (d_p > 0) else 'opposite'
+                if v in n: n[v] += 1
+                cells.append(f"{d_p:+.1f} / {r['diff']:+.1f} [{r.lo:+.1f}, {r.hi:+.1f}] {v}")
+            lines.append(f"| {name(m)} | {cat} | " + ' | '.join(cells) + f" | {n['same']} / {n['opposite']} / {n['tie']} |")
+    return (f"Each method minus {name(reference)}, in points: the paper's Table 1 (Stable Diffusion) / the mini world's paired difference on the "
+            f"same images [95% interval]; 'same' or 'opposite' where the mini world's interval excludes zero, 'tie' where it does not "
+            f"('paper even' where the paper's two numbers are equal; not counted).\n\n"
+            + '\n'.join(lines) + '\n')
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--figures', default=str(ROOT/'figures'/'miniworld2'/'experiments'))
@@ -98,6 +136,12 @@ def main(argv=None) -> int:
     from crce.core import atomic_write
     atomic_write(d/f'{a.name}_reading.md', text)
     print(text, end='')
+    if a.name.startswith('table1'):   # the paper's Table 1 pattern, method by method
+        from crce.evaluate import paper_tables
+        sfx = '' if a.reference == 'esd-x' else f'_{a.reference}'
+        vp = vs_paper(pd.read_csv(files[1]), paper_tables(1), a.reference)
+        atomic_write(d/f'{a.name}_vs_paper{sfx}.md', vp)
+        print(vp, end='')
     return 0
 
 

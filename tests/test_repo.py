@@ -99,6 +99,27 @@ def test_miniworld2_reading_states_the_files_numbers(tmp_path):
     assert r.returncode == 2 and r.stderr.count('\n') == 1 and 'table1_paired.csv not found' in r.stderr
 
 
+def test_miniworld2_reading_checks_the_papers_pattern_method_by_method(tmp_path):
+    "For Table 1 the reading script also writes <name>_vs_paper.md: the paper's difference to ESD-x beside the mini world's paired one, 'same'/'opposite' only where the paired file resolved it, 'tie' otherwise; methods the paper lacks (CA) are left out."
+    import subprocess, sys
+    import pandas as pd
+    ks = ('AccU', 'AccC_train', 'AccC_test', 'AccR_train', 'AccR_test', 'balanced')
+    pd.DataFrame([dict(method=m, category='all', n_concepts=24, **{k: 1.0 for k in ks}, **{k + '_lo': 0.0 for k in ks}, **{k + '_hi': 2.0 for k in ks})
+                  for m in ('esd-x', 'uce', 'ca')]).to_csv(tmp_path/'table1_metrics.csv', index=False)
+    row = lambda m, k, d, lo, hi, c: dict(method=m, reference='esd-x', category='object', metric=k, diff=d, lo=lo, hi=hi, conclusion=c)
+    pd.DataFrame([row('uce', 'AccR_test', -20.0, -30.0, -10.0, 'reference better'),   # paper: 14.58 - 69.89 < 0: same
+                  row('uce', 'AccC_test', 5.0, 1.0, 9.0, 'reference better'),          # paper: 8.40 - 39.92 < 0: opposite
+                  row('uce', 'AccU', 0.5, -1.0, 2.0, 'ties (cannot be resolved)'),
+                  row('ca', 'AccU', 9.0, 5.0, 12.0, 'reference better')]).to_csv(tmp_path/'table1_paired.csv', index=False)
+    r = subprocess.run([sys.executable, str(ROOT/'scripts'/'miniworld2_reading.py'), '--figures', str(tmp_path), '--sweep', str(tmp_path/'none.csv')],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    text = (tmp_path/'table1_vs_paper.md').read_text()
+    assert ('| UCE | object | -2.1 / +0.5 [-1.0, +2.0] tie | -31.5 / +5.0 [+1.0, +9.0] opposite | -55.3 / -20.0 [-30.0, -10.0] same | 1 / 1 / 1 |'
+            in text), text
+    assert '| CA |' not in text and '| UCE | ip |' not in text, text   # no paper row for CA; no paired rows for ip
+
+
 def test_mini_world_cpu_planning_figures_match_the_committed_cost_file():
     "The dry run's one-core CPU figures for a mini world come from figures/miniworld2/cost.json (20-step erasure, 296 evaluation images per concept)."
     import json
