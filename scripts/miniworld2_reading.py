@@ -36,6 +36,9 @@ def show(k: str) -> str: return k.replace('_', ' ')   # 'AccC_test' -> 'AccC tes
 def iv(r, k: str) -> str: return f"{r[k]:.1f} [{r[k + '_lo']:.1f}, {r[k + '_hi']:.1f}]"
 
 
+def signed(r) -> str: return f"{r['diff']:+.1f} [{r.lo:+.1f}, {r.hi:+.1f}]"   # a paired row: difference [interval], signed
+
+
 def sweep_line(sweep: pd.DataFrame) -> str:
     "Table 1's order by balanced score at each yes-threshold of the judge (verdicts recomputed from the saved scores)."
     parts = []
@@ -70,7 +73,7 @@ def reading(metrics: pd.DataFrame, paired: pd.DataFrame, reference: str = 'esd-x
             if k not in q.index: continue
             r = q.loc[k]
             c = 'better' if r.conclusion == 'method better' else 'worse' if r.conclusion == 'reference better' else 'tie'
-            part[c].append(f"{show(k)} {r['diff']:+.1f} [{r.lo:+.1f}, {r.hi:+.1f}]" if c != 'tie' else show(k))
+            part[c].append(f"{show(k)} {signed(r)}" if c != 'tie' else show(k))
         if not part['better'] and not part['worse']: all_tie.append(nm(meth)); continue   # said once, below
         bits = [f"better on {', '.join(part['better'])}" if part['better'] else '',
                 f"worse on {', '.join(part['worse'])}" if part['worse'] else '',
@@ -111,7 +114,7 @@ def vs_paper(paired: pd.DataFrame, paper: pd.DataFrame, reference: str = 'esd-x'
                 elif not str(r.conclusion).endswith('better'): v = 'tie'   # the paired file's own verdict: interval includes zero
                 else: v = 'same' if (r['diff'] > 0) == (d_p > 0) else 'opposite'
                 if v in n: n[v] += 1
-                cells.append(f"{d_p:+.1f} / {r['diff']:+.1f} [{r.lo:+.1f}, {r.hi:+.1f}] {v}")
+                cells.append(f"{d_p:+.1f} / {signed(r)} {v}")
             lines.append(f"| {name(m)} | {cat} | " + ' | '.join(cells) + f" | {n['same']} / {n['opposite']} / {n['tie']} |")
     return (f"Each method minus {name(reference)}, in points: the paper's Table 1 (Stable Diffusion) / the mini world's paired difference on the "
             f"same images [95% interval]; 'same' or 'opposite' where the mini world's interval excludes zero, 'tie' where it does not "
