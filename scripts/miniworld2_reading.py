@@ -1,6 +1,7 @@
 """Write the reading of a mini-world table: its numbers in sentences, taken from the table's committed files only.
 
     python scripts/miniworld2_reading.py [--figures figures/miniworld2/experiments] [--name table1] [--reference esd-x]
+    python scripts/miniworld2_reading.py --name table1 --reference crce   # from table1_paired_crce.csv, to *_crce.md
 
 Reads `<name>_metrics.csv` (every method over all targets and seeds, with 95% intervals) and `<name>_paired.csv` (each
 method minus the reference on the same images, with 95% cluster-bootstrap intervals over concepts) and writes
@@ -134,15 +135,20 @@ def main(argv=None) -> int:
     files = [d/f'{a.name}_metrics.csv', d/f'{a.name}_paired.csv']
     for f in files:
         if not f.exists(): print(f"miniworld2_reading.py: error: {f} not found (run the table's report first)", file=sys.stderr); return 2
-    sw = pd.read_csv(a.sweep) if a.name == 'table1' and Path(a.sweep).exists() else None
-    text = reading(pd.read_csv(files[0]), pd.read_csv(files[1]), a.reference, sw, table=a.name)
+    paired, sfx = pd.read_csv(files[1]), ''
+    if a.reference not in set(paired.reference):   # Table 1's second reference (CRCE) has its own file: <name>_paired_<ref>.csv
+        alt = d/f'{a.name}_paired_{a.reference}.csv'
+        if not alt.exists():
+            print(f"miniworld2_reading.py: error: no paired rows against {a.reference} in {files[1]} (nor {alt.name})", file=sys.stderr); return 2
+        paired, sfx = pd.read_csv(alt), f'_{a.reference}'
+    sw = pd.read_csv(a.sweep) if a.name == 'table1' and not sfx and Path(a.sweep).exists() else None
+    text = reading(pd.read_csv(files[0]), paired, a.reference, sw, table=a.name)
     from crce.core import atomic_write
-    atomic_write(d/f'{a.name}_reading.md', text)
+    atomic_write(d/f'{a.name}_reading{sfx}.md', text)
     print(text, end='')
     if a.name.startswith('table1'):   # the paper's Table 1 pattern, method by method
         from crce.evaluate import paper_tables
-        sfx = '' if a.reference == 'esd-x' else f'_{a.reference}'
-        vp = vs_paper(pd.read_csv(files[1]), paper_tables(1), a.reference)
+        vp = vs_paper(paired, paper_tables(1), a.reference)
         atomic_write(d/f'{a.name}_vs_paper{sfx}.md', vp)
         print(vp, end='')
     return 0

@@ -47,6 +47,7 @@ if run report; then   # every run exists now: these calls only collect and write
   crce reproduce table7 --model mini2 --seeds $SEEDS67 --out "$OUT-table7" --quiet --report $R --name table7
   cp "$OUT/reproduce.json" $R/reproduce_settings.json
   python scripts/miniworld2_reading.py --name table1                      # the results page's sentences, from the files
+  python scripts/miniworld2_reading.py --name table1 --reference crce     # ... against CRCE (table1_paired_crce.csv)
   python scripts/miniworld2_reading.py --name table6 --reference crce
   python scripts/miniworld2_reading.py --name table7 --reference crce
 fi

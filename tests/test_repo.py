@@ -118,6 +118,17 @@ def test_miniworld2_reading_checks_the_papers_pattern_method_by_method(tmp_path)
     assert ('| UCE | object | -2.1 / +0.5 [-1.0, +2.0] tie | -31.5 / +5.0 [+1.0, +9.0] opposite | -55.3 / -20.0 [-30.0, -10.0] same | 1 / 1 / 1 |'
             in text), text
     assert '| CA |' not in text and '| UCE | ip |' not in text, text   # no paper row for CA; no paired rows for ip
+    # the second reference (CRCE) comes from its own paired file and writes its own files; the first reading is left as it was
+    first = (tmp_path/'table1_reading.md').read_text()
+    args = [sys.executable, str(ROOT/'scripts'/'miniworld2_reading.py'), '--figures', str(tmp_path), '--reference', 'crce']
+    r = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.count('\n') == 1 and 'no paired rows against crce' in r.stderr, r.stderr
+    pd.DataFrame([dict(row('uce', 'AccR_test', -9.0, -12.0, -6.0, 'reference better'), reference='crce', category=c) for c in ('object', 'all')]).to_csv(tmp_path/'table1_paired_crce.csv', index=False)
+    r = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert 'UCE: worse on AccR test -9.0 [-12.0, -6.0]' in (tmp_path/'table1_reading_crce.md').read_text()
+    assert '| UCE | object | - | - | -65.0 / -9.0 [-12.0, -6.0] same | 1 / 0 / 0 |' in (tmp_path/'table1_vs_paper_crce.md').read_text()
+    assert (tmp_path/'table1_reading.md').read_text() == first
 
 
 def test_mini_world_cpu_planning_figures_match_the_committed_cost_file():
