@@ -4,7 +4,8 @@
 #
 #   bash scripts/miniworld2_tables.sh [OUT] [STAGE]     # OUT defaults to runs/mini2; STAGE: all (default), regime,
 #                                                        # table1, table6, table7, report, ap, judge, cost;
-#                                                        # and, never part of all: pack, unpack
+#                                                        # and, never part of all: pack, unpack, report1 (Table 1's
+#                                                        # report and readings alone)
 #
 # pack writes each Table 1 row's finished runs (records and per-image verdicts, no weights; `crce runs pack`) to
 # figures/miniworld2/runs/table1-<row>.tar.xz; unpack puts the committed ones into OUT, after which the table1 stage
@@ -50,6 +51,11 @@ if run report; then   # every run exists now: these calls only collect and write
   python scripts/miniworld2_reading.py --name table1 --reference crce     # ... against CRCE (table1_paired_crce.csv)
   python scripts/miniworld2_reading.py --name table6 --reference crce
   python scripts/miniworld2_reading.py --name table7 --reference crce
+fi
+if [ "$STAGE" = report1 ]; then   # Table 1 alone (its runs all made): report, readings against ESD-x and against CRCE
+  crce reproduce table1 --model mini2 --seeds $SEEDS --out "$OUT" --quiet --report $R --name table1
+  python scripts/miniworld2_reading.py --name table1
+  python scripts/miniworld2_reading.py --name table1 --reference crce
 fi
 if run ap; then   # the AP paper's Table 1 protocol (five classes at once): two processes, two class sets each, then the report
   crce reproduce ap-table1 --model mini --seeds $SEEDS --out "$OUT-ap" --quiet --sets v1,v2 &
