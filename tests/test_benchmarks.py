@@ -58,3 +58,18 @@ def test_methods_benchmark_mini_world(tmp_path):
     assert '| esd-x | mini |' in out.with_suffix('.md').read_text()
     bad = bench('methods.py', '--methods', 'esd-x,nosuch', '--out', tmp_path / 'bad')
     assert bad.returncode == 2 and "unknown method 'nosuch'" in bad.stderr and not (tmp_path / 'bad.json').exists()
+    bad = bench('methods.py', '--worlds', 'mini,moon', '--out', tmp_path / 'bad')
+    assert bad.returncode == 2 and "--worlds takes mini and/or sd" in bad.stderr and not (tmp_path / 'bad.json').exists()
+
+
+def test_methods_benchmark_sd_estimate_splits_once_from_per_step():
+    "The SD estimate: what an erasure did once (its CPU seconds less its timed steps) plus the official steps at the per-step seconds, plus extra images."
+    import importlib.util, sys
+    sys.path.insert(0, str(ROOT / 'benchmarks'))
+    spec = importlib.util.spec_from_file_location('methods_bench', ROOT / 'benchmarks' / 'methods.py')
+    m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+    assert m.estimate(100.0, 2, 500, 10.0) == (80.0, 80.0 + 5000.0)          # 2 timed steps of 10 s in 100 s: 80 s once
+    assert m.estimate(100.0, 2, 500, 10.0, extra_s=30.0)[1] == 5110.0          # images beyond the timed ones added
+    assert m.estimate(2.5, 0, 0, 0.0) == (2.5, 2.5)                            # a closed form: all of it once
+    assert m.estimate(5.0, 2, 10, 4.0) == (0.0, 40.0)                          # noise never makes 'once' negative
+
