@@ -10,7 +10,8 @@ Each (world, method) runs in its own process (so its peak memory is its own), on
          `sd_arch_backbone`) at --sd-pixels: the method under its `official` preset, a few of its steps timed and the
          seconds split into what an erasure does once (encoding, closed forms, setup) and what it does per step, then
          extrapolated: once + official steps x per step. The per-step seconds are the CPU seconds between the loop's
-         steps (at least 2 steps run, --sd-iterations); MACE, whose LoRA steps run inside its fit phase, is erased twice
+         steps (at least 2 steps run, --sd-iterations), each drawing x_t with the stop step in the middle of the
+         method's range (a step's cost is linear in it, and the official steps draw it uniformly); MACE, whose LoRA steps run inside its fit phase, is erased twice
          (n and n + 1 steps) and the difference is one step. Closed forms: the edit itself. CA's anchor images and
          FMN's/MACE's concept images: --sd-images drawn, the rest up to the official count added at the seconds of one;
          FMN's textual inversion: --sd-iterations steps, timed as the difference to the same erasure without it,
@@ -73,6 +74,8 @@ def worker(world: str, method: str, a) -> dict:
         timed_settings = {}
         if steps_of(cfg):   # the loop's steps are timed between its steps: at least two; MACE's (inside fit) by a second erasure
             timed_settings = dict(mace_steps=a.sd_iterations) if method == 'mace' else dict(iterations=max(2, a.sd_iterations))
+            lo, hi = cfg.step_range   # the stop step of the partial DDIM that draws x_t, uniform over the range: its cost is
+            timed_settings['step_range'] = ((lo + hi + 1) // 2,) * 2   # linear in the step, so the timed steps stop mid-range
         if method in IMAGE_KEYS:
             k_img = IMAGE_KEYS[method][0]
             timed_settings[k_img] = min(a.sd_images, getattr(cfg, k_img))
