@@ -11,8 +11,8 @@ Each (world, method) runs in its own process (so its peak memory is its own), on
          seconds split into what an erasure does once (encoding, closed forms, setup) and what it does per step, then
          extrapolated: once + official steps x per step. The per-step seconds are the CPU seconds between the loop's
          steps (at least 2 steps run, --sd-iterations), each drawing x_t with the stop step in the middle of the
-         method's range (a step's cost is linear in it, and the official steps draw it uniformly); MACE, whose LoRA steps run inside its fit phase, is erased twice
-         (n and n + 1 steps) and the difference is one step. Closed forms: the edit itself. CA's anchor images and
+         method's range (a step's cost is linear in it, and the official steps draw it uniformly); MACE, whose LoRA
+         steps run inside its fit phase, is erased twice (n and n + 1 steps) and the difference is one step. Closed forms: the edit itself. CA's anchor images and
          FMN's/MACE's concept images: --sd-images drawn, the rest up to the official count added at the seconds of one;
          FMN's textual inversion: --sd-iterations steps, timed as the difference to the same erasure without it,
          extrapolated to its official 500. An estimate from a step measurement at a reduced resolution on this machine,
@@ -27,7 +27,7 @@ named in the output. JSON and a Markdown table go to --out (default figures/benc
     python benchmarks/methods.py --worlds sd --out figures/benchmark/methods_sd_cpu   # the SD-architecture estimate alone
 """
 from __future__ import annotations
-import argparse, json, os, subprocess, sys, time
+import argparse, gc, json, os, subprocess, sys, time
 from pathlib import Path
 from bench_step import machine   # the machine line every benchmark prints (this folder is on sys.path when a script runs)
 
@@ -90,6 +90,12 @@ def worker(world: str, method: str, a) -> dict:
                n_trained=int(sum(v.numel() for v in r.params.values())), wall_s=wall, cpu_s=cpu,
                peak_rss_mib=peak_mib(), model_rss_mib=rss0)
     if world == 'sd':
+        def again(**settings) -> float:
+            "CPU seconds of a second erasure with `settings`; the first one's parameters and optimizer state are freed first (full-UNet FMN: ~10 GB each)."
+            nonlocal r
+            r = None; gc.collect()
+            c1 = time.process_time(); erase(bb, c, method, preset=preset, progress=False, seed=0, **settings)
+            return time.process_time() - c1
         timed_cfg = method_config(method, preset, **timed_settings)
         n_t, n_f = steps_of(timed_cfg), steps_of(cfg)
         img_s, n_ti, n_fi = 0., 0, 0
@@ -102,19 +108,13 @@ def worker(world: str, method: str, a) -> dict:
             img_s = time.process_time() - c1
         ti_s, n_tti, n_fti = 0., 0, 0
         if getattr(cfg, 'fmn_ti', False):   # the same erasure without textual inversion: the difference is the inversion's steps
-            import gc
             n_tti, n_fti = timed_cfg.fmn_ti_steps, cfg.fmn_ti_steps
-            del r; gc.collect()   # the first erasure's parameters and optimizer state go before the second (full-UNet FMN: ~10 GB each)
-            c1 = time.process_time(); erase(bb, c, method, preset=preset, progress=False, seed=0, **timed_settings, fmn_ti=False)
-            ti_s = max(cpu - (time.process_time() - c1), 0.) / max(n_tti, 1)
+            ti_s = max(cpu - again(**timed_settings, fmn_ti=False), 0.) / max(n_tti, 1)
         step_s, how = 0., 'closed form' if not n_t else ''
         if len(ticks) >= 2: step_s, how = (ticks[-1] - ticks[0]) / (len(ticks) - 1), f'between loop steps 1..{len(ticks)}'
         elif n_t:   # no loop steps to time between (MACE trains inside fit): one more step costs the difference
-            import gc
-            del r; gc.collect()
             more = dict(timed_settings, **({'mace_steps': n_t + 1} if method == 'mace' else {'iterations': n_t + 1}))
-            c1 = time.process_time(); erase(bb, c, method, preset=preset, progress=False, seed=0, **more)
-            step_s, how = max(time.process_time() - c1 - cpu, 0.), f'difference of {n_t + 1} and {n_t} steps'
+            step_s, how = max(again(**more) - cpu, 0.), f'difference of {n_t + 1} and {n_t} steps'
         # what the timed erasure did once (closed forms: all of it), the official steps at the per-step seconds, and the
         # official images and inversion steps beyond the timed ones at the seconds of one
         once, est = estimate(cpu, n_t, n_f, step_s, (n_fi - n_ti) * img_s + (n_fti - n_tti) * ti_s)

@@ -42,20 +42,17 @@ for t in table6 table7; do
     wait
   fi
 done
-if run report; then   # every run exists now: these calls only collect and write the reports
+if run report || [ "$STAGE" = report1 ]; then   # every run exists now: these calls only collect and write the reports
   crce reproduce table1 --model mini2 --seeds $SEEDS --out "$OUT" --quiet --report $R --name table1
+  python scripts/miniworld2_reading.py --name table1                      # the results page's sentences, from the files
+  python scripts/miniworld2_reading.py --name table1 --reference crce     # ... against CRCE (table1_paired_crce.csv)
+fi
+if run report; then   # report1 is Table 1 alone: it needs neither Table 6's nor Table 7's runs
   crce reproduce table6 --model mini2 --seeds $SEEDS67 --out "$OUT-table6" --quiet --report $R --name table6
   crce reproduce table7 --model mini2 --seeds $SEEDS67 --out "$OUT-table7" --quiet --report $R --name table7
   cp "$OUT/reproduce.json" $R/reproduce_settings.json
-  python scripts/miniworld2_reading.py --name table1                      # the results page's sentences, from the files
-  python scripts/miniworld2_reading.py --name table1 --reference crce     # ... against CRCE (table1_paired_crce.csv)
   python scripts/miniworld2_reading.py --name table6 --reference crce
   python scripts/miniworld2_reading.py --name table7 --reference crce
-fi
-if [ "$STAGE" = report1 ]; then   # Table 1 alone (its runs all made): report, readings against ESD-x and against CRCE
-  crce reproduce table1 --model mini2 --seeds $SEEDS --out "$OUT" --quiet --report $R --name table1
-  python scripts/miniworld2_reading.py --name table1
-  python scripts/miniworld2_reading.py --name table1 --reference crce
 fi
 if run ap; then   # the AP paper's Table 1 protocol (five classes at once): two processes, two class sets each, then the report
   crce reproduce ap-table1 --model mini --seeds $SEEDS --out "$OUT-ap" --quiet --sets v1,v2 &
