@@ -154,7 +154,8 @@ def main(argv=None) -> int:
         import json
         from crce.core import dump_json, atomic_path, versions
         acc = report['accuracy'][cnn.name]
-        report.update(heldout_accuracy=100*float(acc['yes_no_acc']), heldout_top1=100*float(acc['top1']), versions=versions())
+        report.update(heldout_accuracy=100*float(acc['yes_no_acc']), heldout_top1=100*float(acc['top1']), versions=versions(),
+                      artwork_sources=J.artwork_sources())   # what the 'other' emoji were drawn from (their figures depend on it)
         d = Path(a.write); d.mkdir(parents=True, exist_ok=True)
         dump_json(json.loads(json.dumps(report, default=float)), d/'judge_report.json')
         with atomic_path(d/'threshold_sweep_raw.csv') as tmp: sweep.to_csv(tmp, index=False)

