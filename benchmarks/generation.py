@@ -14,7 +14,7 @@ Each form generates the same --images images (prompts of the world's concepts, o
 images per second, the ratios to one-at-a-time, and, between batched and one-at-a-time, the largest pixel difference (batching
 changes only the last bits) are printed and written as JSON (default figures/benchmark/generation_{cpu,gpu}.json).
 
-    python benchmarks/generation.py                             # CPU: mini2 (64 images) and sd-arch at 128 px (4 images, 10 steps)
+    python benchmarks/generation.py --sd-pixels 64              # CPU: mini2 (64 images) and sd-arch at 64 px (8 images, 10 steps), batches of 8
     python benchmarks/generation.py --quick --out /tmp/g.json   # a tiny random model only: seconds (what the test runs)
     python benchmarks/generation.py --device cuda --worlds mini2,sd-arch --sd-pixels 512 --sd-images 32 --sd-steps 50 --batch 16
 """
@@ -93,9 +93,9 @@ def main(argv=None):
     p.add_argument('--device', default='cpu')
     p.add_argument('--worlds', default=None, help='comma-separated: mini2, sd-arch, tiny (default mini2,sd-arch; tiny with --quick)')
     p.add_argument('--quick', action='store_true', help='the tiny random model only, 8 images: seconds')
-    p.add_argument('--batch', type=int, default=None, help='batch size of the batched forms (default 32 on mini2 / tiny, 4 on sd-arch CPU)')
+    p.add_argument('--batch', type=int, default=8, help="batch size of the batched forms (default 8, `crce evaluate --batch-size`'s default, which the tables use)")
     p.add_argument('--mini-images', dest='mini_images', type=int, default=64)
-    p.add_argument('--sd-images', dest='sd_images', type=int, default=4)
+    p.add_argument('--sd-images', dest='sd_images', type=int, default=8)
     p.add_argument('--sd-pixels', dest='sd_pixels', type=int, default=128)
     p.add_argument('--sd-steps', dest='sd_steps', type=int, default=10, help="sd-arch DDIM steps (default 10 on a CPU; SD's evaluation uses 50)")
     p.add_argument('--dpm-steps', dest='dpm_steps', type=int, default=None, help='DPM-Solver++ steps (default: half the DDIM steps; 0 leaves the form out)')
@@ -108,16 +108,16 @@ def main(argv=None):
     cuda = a.device.startswith('cuda')
     worlds = (a.worlds or ('tiny' if a.quick else 'mini2,sd-arch')).split(',')
     if a.quick: a.mini_images = min(a.mini_images, 8)
+    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else None   # other work on the machine as the run starts (1.0: one busy core)
     res = {}
     for w in worlds:
         wa = argparse.Namespace(**vars(a))
-        wa.batch = a.batch or (4 if w == 'sd-arch' and not cuda else 8 if a.quick else 32)
         steps = a.sd_steps if w == 'sd-arch' else 4 if w == 'tiny' else 10
         wa.dpm_steps = max(1, steps // 2) if a.dpm_steps is None else a.dpm_steps
         res[w] = bench_world(w, wa)
     out = dict(meta=dict(machine=machine(a.device), device=a.device, torch=torch.__version__, diffusers=diffusers.__version__,
                          threads=a.threads or torch.get_num_threads(), measured=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
-                         command='python benchmarks/generation.py ' + ' '.join(argv), quick=a.quick), worlds=res)
+                         command='python benchmarks/generation.py ' + ' '.join(argv), quick=a.quick, load_before=load), worlds=res)
     path = Path(a.out or f"figures/benchmark/generation_{'gpu' if cuda else 'cpu'}.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     from crce.core import dump_json

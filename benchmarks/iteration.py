@@ -79,7 +79,7 @@ def worker(a) -> dict:
     original = {n: p.detach().clone() for n, p in trained.items()}
     if cuda: torch.cuda.reset_peak_memory_stats()
     out = dict(design=design, n_params=sum(p.numel() for p in unet.parameters()), n_trained=sum(p.numel() for p in trained.values()),
-               wall=[], cpu=[], losses=[], rss_model_mib=rss_mib())
+               wall=[], cpu=[], xt_wall=[], xt_cpu=[], losses=[], rss_model_mib=rss_mib())
     with speed_settings(bb, trained, cfg):
         frozen = copy.deepcopy(unet) if design == 'released' else None   # the released design's second full model
         for p in trained.values(): p.requires_grad_(True)
@@ -98,13 +98,14 @@ def worker(a) -> dict:
             sync(); w0, c0 = time.perf_counter(), time.process_time()
             with ac() if ac else _null():
                 x_t, t = sample_xt(run, a.s, gi)
+                sync(); xw, xc = time.perf_counter() - w0, time.process_time() - c0   # drawing x_t, the rest is the step
                 if design == 'released': terms = released_step(unet, frozen, x_t, t, d, weights, a.anchor)
                 else: terms = erasure_step(unet, trained, original, x_t, t, d['uncond'], d['target'], d['corefs'], d['retains'],
                                            *weights, coref_anchor=a.anchor, batched=True)
             opt.zero_grad(set_to_none=True); terms['loss'].backward(); opt.step()
             sync(); w, c = time.perf_counter() - w0, time.process_time() - c0
             out['losses'].append(float(terms['loss'].detach()))
-            if i >= a.warmup: out['wall'].append(w); out['cpu'].append(c)
+            if i >= a.warmup: out['wall'].append(w); out['cpu'].append(c); out['xt_wall'].append(xw); out['xt_cpu'].append(xc)
             print(f"{design:>10} iteration {i}: {w:.2f} s wall, {c:.2f} s CPU, loss {out['losses'][-1]:.6g}", file=sys.stderr, flush=True)
     out['peak_rss_mib'] = rss_mib()
     if cuda: out['peak_cuda_mib'] = torch.cuda.max_memory_allocated() / 2**20
@@ -155,9 +156,11 @@ def main(argv=None):
     if a.worker: print('RESULT ' + json.dumps(worker(a))); return 0
     import torch, diffusers
     med = statistics.median
+    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else None   # other work on the machine as the run starts (1.0: one busy core)
     res = {dsg: run_worker(dsg, argv) for dsg in a.designs.split(',')}
     for r in res.values():
         r['wall_per_it'], r['cpu_per_it'] = med(r['wall']), med(r['cpu'])
+        r['xt_cpu_per_it'] = med(r['xt_cpu']); r['step_cpu_per_it'] = med([c - x for c, x in zip(r['cpu'], r['xt_cpu'])])
         if 'pool_wall' in r:   # the pool's cost spread over a run
             r['wall_per_it_amortised'] = r['wall_per_it'] + r['pool_wall'] / a.run_iterations
             r['cpu_per_it_amortised'] = r['cpu_per_it'] + r['pool_cpu'] / a.run_iterations
@@ -166,6 +169,10 @@ def main(argv=None):
     ratios = {k: dict(wall=ref['wall_per_it_amortised'] / r['wall_per_it_amortised'], cpu=ref['cpu_per_it_amortised'] / r['cpu_per_it_amortised'],
                       memory=r['peak_rss_mib'] / ref['peak_rss_mib']) for k, r in res.items()} if ref else {}
     same = None
+    if ref and 'crce' in res:   # where (b)'s gain comes from: the step (loss, backward, Adam), since drawing x_t is the same work in (a) and (b)
+        b = res['crce']
+        split = dict(step_ratio=ref['step_cpu_per_it'] / b['step_cpu_per_it'], xt_share=b['xt_cpu_per_it'] / b['cpu_per_it'],
+                     cap=ref['cpu_per_it'] / b['xt_cpu_per_it'])
     if ref and 'crce' in res:
         l0, l1 = ref['losses'][0], res['crce']['losses'][0]
         same = dict(released=l0, crce=l1, rel_diff=abs(l0 - l1) / max(abs(l0), 1e-30), equal=abs(l0 - l1) <= 1e-4 * max(abs(l0), 1e-30))
@@ -176,8 +183,9 @@ def main(argv=None):
                        "diffusers' default UNet2DConditionModel config (Stable Diffusion 1.x's architecture), cross_attention_dim=768, random weights"),
                 latent=a.latent, pixels=a.latent * 8, M=a.M, N=a.N, anchor=a.anchor, params='xattn-strict', ddim_steps=a.ddim_steps,
                 stop_step=a.s, guidance=3.0, iters=a.iters, warmup=a.warmup, pool=a.pool, pool_batch=a.pool_batch, fast_dtype=a.fast_dtype,
-                run_iterations=a.run_iterations, quick=a.quick)
+                run_iterations=a.run_iterations, quick=a.quick, load_before=load)
     out = dict(meta=meta, designs=res, ratios_vs_released=ratios, same_loss=same)
+    if ref and 'crce' in res: out['same_math_split'] = split
     from crce.core import dump_json
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     dump_json(out, a.out)
@@ -191,6 +199,10 @@ def main(argv=None):
         pool = f" (+ pool of {a.pool}: {r['pool_wall']:.1f} s / {a.run_iterations} iterations)" if 'pool_wall' in r else ''
         print(f"| {k} | {r['wall_per_it_amortised']:.2f}{pool} | {r['cpu_per_it_amortised']:.2f} | {mem(r)} | "
               f"{q.get('wall', float('nan')):.2f}x, {q.get('cpu', float('nan')):.2f}x | {r['losses'][0]:.6g} |")
+    if ref and 'crce' in res:
+        print(f"same math, CPU s per iteration: drawing x_t {ref['xt_cpu_per_it']:.2f} (released) vs {res['crce']['xt_cpu_per_it']:.2f} (crce), "
+              f"the step {ref['step_cpu_per_it']:.2f} vs {res['crce']['step_cpu_per_it']:.2f} ({split['step_ratio']:.2f}x); x_t is "
+              f"{100 * split['xt_share']:.0f}% of crce's iteration, so no step could make (b) more than {split['cap']:.2f}x (a)")
     if same: print(f"released vs crce first loss: {same['released']:.8g} vs {same['crce']:.8g} (relative difference {same['rel_diff']:.1e})")
     print(f"wrote {a.out}")
     return 0 if same is None or same['equal'] else 1

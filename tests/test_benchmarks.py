@@ -29,6 +29,11 @@ def test_iteration_benchmark_quick(tmp_path):
     for f in ('machine', 'torch', 'latent', 'M', 'N', 'pool', 'fast_dtype', 'run_iterations', 'command'):
         assert f in d['meta'], f
     assert 'released vs crce first loss' in r.stdout
+    # where (b)'s gain comes from: x_t is drawn the same way in (a) and (b), so their x_t times are close and the cap exceeds the ratio
+    sp, a, b = d['same_math_split'], d['designs']['released'], d['designs']['crce']
+    assert 0 < sp['xt_share'] < 1 and sp['cap'] >= d['ratios_vs_released']['crce']['cpu'] * 0.95
+    assert 0 < b['xt_cpu_per_it'] < b['cpu_per_it'] and 0.5 < a['xt_cpu_per_it'] / b['xt_cpu_per_it'] < 2
+    assert 'load_before' in d['meta'] and 'drawing x_t' in r.stdout
 
 
 def test_generation_benchmark_quick(tmp_path):
@@ -42,7 +47,7 @@ def test_generation_benchmark_quick(tmp_path):
     assert w['forms']['batched-dpm++']['sampler'] == 'dpm++' and w['forms']['batched-dpm++']['steps'] < w['forms']['batched']['steps']
     for f in w['forms'].values(): assert f['images_per_s'] > 0 and f['speedup'] > 0
     assert w['max_pixel_diff_batched_vs_one'] < 1e-3        # batching changes only the last bits of an image
-    assert {'machine', 'torch', 'command'} <= set(d['meta'])
+    assert {'machine', 'torch', 'command', 'load_before'} <= set(d['meta'])
 
 
 def test_methods_benchmark_mini_world(tmp_path):

@@ -67,6 +67,12 @@ def top_balanced(k: int) -> list[tuple[str, float]]:
     return [(names[r.method], r.balanced) for r in m.nlargest(k, 'balanced').itertuples()]
 
 CHECKS = {
+    'benchmarks: whole iterations (same math, fast settings) and batched generation':
+        (r'a CRCE iteration with the same math is (\S+)x faster than the released code\'s design, and (\S+)x with the fast settings '
+         r'\(a frozen trajectory pool and bf16\); batched generation makes (\S+)x the images per second',
+         lambda: (lambda i, g: (f"{i['ratios_vs_released']['crce']['cpu']:.2f}", f"{i['ratios_vs_released']['crce-fast']['cpu']:.2f}",
+                                f"{g['worlds']['sd-arch']['forms']['batched']['speedup']:.2f}"))(
+             json.loads((F / 'benchmark' / 'iteration_cpu.json').read_text()), json.loads((F / 'benchmark' / 'generation_cpu.json').read_text()))),
     'demo AccU, AccC test, AccR test before -> after':
         (r'AccU (\S+) → (\S+), AccC test (\S+) → (\S+), AccR test (\S+) → (\S+) ',
          lambda: tuple((short if k == 'AccU' else str)(demo_cell(m, k)[0]) for k in ('AccU', 'AccC test', 'AccR test') for m in ('original', 'crce'))),
