@@ -160,7 +160,8 @@ def main(argv=None):
     res = {dsg: run_worker(dsg, argv) for dsg in a.designs.split(',')}
     for r in res.values():
         r['wall_per_it'], r['cpu_per_it'] = med(r['wall']), med(r['cpu'])
-        r['xt_cpu_per_it'] = med(r['xt_cpu']); r['step_cpu_per_it'] = med([c - x for c, x in zip(r['cpu'], r['xt_cpu'])])
+        for k in ('cpu', 'wall'):   # drawing x_t, and the step (loss, backward, Adam): the rest of the iteration
+            r[f'xt_{k}_per_it'], r[f'step_{k}_per_it'] = med(r[f'xt_{k}']), med([c - x for c, x in zip(r[k], r[f'xt_{k}'])])
         if 'pool_wall' in r:   # the pool's cost spread over a run
             r['wall_per_it_amortised'] = r['wall_per_it'] + r['pool_wall'] / a.run_iterations
             r['cpu_per_it_amortised'] = r['cpu_per_it'] + r['pool_cpu'] / a.run_iterations
@@ -168,12 +169,12 @@ def main(argv=None):
     ref = res.get('released')
     ratios = {k: dict(wall=ref['wall_per_it_amortised'] / r['wall_per_it_amortised'], cpu=ref['cpu_per_it_amortised'] / r['cpu_per_it_amortised'],
                       memory=r['peak_rss_mib'] / ref['peak_rss_mib']) for k, r in res.items()} if ref else {}
-    same = None
-    if ref and 'crce' in res:   # where (b)'s gain comes from: the step (loss, backward, Adam), since drawing x_t is the same work in (a) and (b)
-        b = res['crce']
-        split = dict(step_ratio=ref['step_cpu_per_it'] / b['step_cpu_per_it'], xt_share=b['xt_cpu_per_it'] / b['cpu_per_it'],
-                     cap=ref['cpu_per_it'] / b['xt_cpu_per_it'])
+    same = split = None
     if ref and 'crce' in res:
+        # where (b)'s gain comes from: the step, since drawing x_t is the same work in (a) and (b); CPU seconds on a CPU, wall on a GPU
+        b, k = res['crce'], 'wall' if a.device.startswith('cuda') else 'cpu'
+        split = dict(basis=k, step_ratio=ref[f'step_{k}_per_it'] / b[f'step_{k}_per_it'], xt_share=b[f'xt_{k}_per_it'] / b[f'{k}_per_it'],
+                     cap=ref[f'{k}_per_it'] / b[f'xt_{k}_per_it'])
         l0, l1 = ref['losses'][0], res['crce']['losses'][0]
         same = dict(released=l0, crce=l1, rel_diff=abs(l0 - l1) / max(abs(l0), 1e-30), equal=abs(l0 - l1) <= 1e-4 * max(abs(l0), 1e-30))
     threads = a.threads or torch.get_num_threads()
@@ -185,7 +186,7 @@ def main(argv=None):
                 stop_step=a.s, guidance=3.0, iters=a.iters, warmup=a.warmup, pool=a.pool, pool_batch=a.pool_batch, fast_dtype=a.fast_dtype,
                 run_iterations=a.run_iterations, quick=a.quick, load_before=load)
     out = dict(meta=meta, designs=res, ratios_vs_released=ratios, same_loss=same)
-    if ref and 'crce' in res: out['same_math_split'] = split
+    if split: out['same_math_split'] = split
     from crce.core import dump_json
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     dump_json(out, a.out)
@@ -199,10 +200,12 @@ def main(argv=None):
         pool = f" (+ pool of {a.pool}: {r['pool_wall']:.1f} s / {a.run_iterations} iterations)" if 'pool_wall' in r else ''
         print(f"| {k} | {r['wall_per_it_amortised']:.2f}{pool} | {r['cpu_per_it_amortised']:.2f} | {mem(r)} | "
               f"{q.get('wall', float('nan')):.2f}x, {q.get('cpu', float('nan')):.2f}x | {r['losses'][0]:.6g} |")
-    if ref and 'crce' in res:
-        print(f"same math, CPU s per iteration: drawing x_t {ref['xt_cpu_per_it']:.2f} (released) vs {res['crce']['xt_cpu_per_it']:.2f} (crce), "
-              f"the step {ref['step_cpu_per_it']:.2f} vs {res['crce']['step_cpu_per_it']:.2f} ({split['step_ratio']:.2f}x); x_t is "
-              f"{100 * split['xt_share']:.0f}% of crce's iteration, so no step could make (b) more than {split['cap']:.2f}x (a)")
+    if split:
+        k = split['basis']
+        print(f"same math, {'CPU' if k == 'cpu' else 'wall-clock'} s per iteration: drawing x_t {ref[f'xt_{k}_per_it']:.2f} (released) vs "
+              f"{res['crce'][f'xt_{k}_per_it']:.2f} (crce), the step {ref[f'step_{k}_per_it']:.2f} vs {res['crce'][f'step_{k}_per_it']:.2f} "
+              f"({split['step_ratio']:.2f}x); x_t is {100 * split['xt_share']:.0f}% of crce's iteration, so no step could make (b) more than "
+              f"{split['cap']:.2f}x (a)")
     if same: print(f"released vs crce first loss: {same['released']:.8g} vs {same['crce']:.8g} (relative difference {same['rel_diff']:.1e})")
     print(f"wrote {a.out}")
     return 0 if same is None or same['equal'] else 1
