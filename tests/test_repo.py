@@ -212,3 +212,15 @@ def test_paired_runs_compares_two_sets_of_runs(tmp_path):
                       (['--a', f'old={tmp_path}/a/*/seed0', '--b', f'old={tmp_path}/b/*/seed0'], 'both sides')]:
         r = subprocess.run([sys.executable, str(script), *args, '--name', 'bad', '--figures', str(tmp_path/'bad')], capture_output=True, text=True, timeout=300)
         assert r.returncode == 2 and msg in r.stderr and len(r.stderr.strip().splitlines()) == 1 and not (tmp_path/'bad').exists(), r.stderr
+
+def test_no_committed_paired_interval_has_zero_width():
+    "Every committed paired file, both mini worlds', gives an interval of some width: where a bootstrap has nothing to resample, the exact bound (scripts/miniworld1_paired_bounds.py mended the first mini world's files, whose runs are gone)."
+    import subprocess, sys
+    import pandas as pd
+    files = sorted((ROOT / 'figures').rglob('*paired*.csv'))
+    assert any('miniworld/experiments' in str(f) for f in files) and any('miniworld2' in str(f) for f in files)
+    for f in files:
+        p = pd.read_csv(f)
+        if {'lo', 'hi'} <= set(p.columns): assert not (p.lo == p.hi).any(), f
+    r = subprocess.run([sys.executable, str(ROOT / 'scripts' / 'miniworld1_paired_bounds.py')], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.count('nothing to change') == 2 and r.stdout.count('equals the committed file: yes') == 2, r.stdout
