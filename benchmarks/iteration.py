@@ -174,7 +174,8 @@ def main(argv=None):
         # where (b)'s gain comes from: the step, since drawing x_t is the same work in (a) and (b); CPU seconds on a CPU, wall on a GPU
         b, k = res['crce'], 'wall' if a.device.startswith('cuda') else 'cpu'
         split = dict(basis=k, step_ratio=ref[f'step_{k}_per_it'] / b[f'step_{k}_per_it'], xt_share=b[f'xt_{k}_per_it'] / b[f'{k}_per_it'],
-                     cap=ref[f'{k}_per_it'] / b[f'xt_{k}_per_it'])
+                     cap=ref[f'{k}_per_it'] / b[f'xt_{k}_per_it'],
+                     xt_agreement=ref[f'xt_{k}_per_it'] / b[f'xt_{k}_per_it'])   # the same work in (a) and (b): far from 1, the machine's speed drifted
         l0, l1 = ref['losses'][0], res['crce']['losses'][0]
         same = dict(released=l0, crce=l1, rel_diff=abs(l0 - l1) / max(abs(l0), 1e-30), equal=abs(l0 - l1) <= 1e-4 * max(abs(l0), 1e-30))
     threads = a.threads or torch.get_num_threads()
@@ -206,6 +207,9 @@ def main(argv=None):
               f"{res['crce'][f'xt_{k}_per_it']:.2f} (crce), the step {ref[f'step_{k}_per_it']:.2f} vs {res['crce'][f'step_{k}_per_it']:.2f} "
               f"({split['step_ratio']:.2f}x); x_t is {100 * split['xt_share']:.0f}% of crce's iteration, so no step could make (b) more than "
               f"{split['cap']:.2f}x (a)")
+        if abs(split['xt_agreement'] - 1) > 0.05:
+            print(f"warning: drawing x_t, the same work in (a) and (b), took {split['xt_agreement']:.2f}x as long in (a): the machine's speed "
+                  f"drifted during the run, so the (a)/(b) ratio is not to be trusted; run again with more --iters on a quieter machine")
     if same: print(f"released vs crce first loss: {same['released']:.8g} vs {same['crce']:.8g} (relative difference {same['rel_diff']:.1e})")
     print(f"wrote {a.out}")
     return 0 if same is None or same['equal'] else 1

@@ -12,7 +12,7 @@ snap() { find "$@" -type f \( -name '*.py' -o -name '*.ipynb' \) -not -path '*/.
          | sort -z | xargs -0 sha256sum; }
 # system dependency, checked before any long work: the mini world 2 judge's 'other' emoji are drawn in the Noto Color Emoji font
 python -c "from crce.miniworld.data2 import noto_font_path; noto_font_path()" 2>/dev/null || {
-  echo "error: NotoColorEmoji.ttf not found (the mini world 2 judge's tests draw emoji in it): apt-get install fonts-noto-color-emoji" >&2; exit 2; }
+  echo "error: NotoColorEmoji.ttf not found (the mini world 2 judge's tests draw emoji in it): apt-get install fonts-noto-color-emoji, or set CRCE_NOTO_FONT to its path" >&2; exit 2; }
 fail=0
 before=$(snap crce)
 nbdev_export

@@ -31,7 +31,8 @@ def test_iteration_benchmark_quick(tmp_path):
     assert 'released vs crce first loss' in r.stdout
     # where (b)'s gain comes from: x_t is drawn the same way in (a) and (b), so their x_t times are close and the cap exceeds the ratio
     sp, a, b = d['same_math_split'], d['designs']['released'], d['designs']['crce']
-    assert 0 < sp['xt_share'] < 1 and sp['cap'] >= d['ratios_vs_released']['crce']['cpu'] * 0.95
+    assert 0 < sp['xt_share'] < 1 and sp['cap'] >= d['ratios_vs_released']['crce']['cpu'] * 0.95 and sp['basis'] == 'cpu'
+    assert abs(sp['xt_agreement'] - a['xt_cpu_per_it'] / b['xt_cpu_per_it']) < 1e-12
     assert 0 < b['xt_cpu_per_it'] < b['cpu_per_it'] and 0.5 < a['xt_cpu_per_it'] / b['xt_cpu_per_it'] < 2
     assert 'load_before' in d['meta'] and 'drawing x_t' in r.stdout
 

@@ -55,10 +55,11 @@ def art_dir(path: str | os.PathLike | None = None) -> Path:
     return Path(p)
 
 def noto_font_path(path: str | os.PathLike | None = None) -> Path:
-    "Path of NotoColorEmoji.ttf (`path`, else the Debian/Fedora locations); CrceError if absent."
+    "Path of NotoColorEmoji.ttf (`path`, else $CRCE_NOTO_FONT, else the Debian/Fedora locations); CrceError if absent."
+    path = path or os.environ.get('CRCE_NOTO_FONT')
     for p in ([path] if path else NOTO_FONT_PATHS):
         if Path(p).exists(): return Path(p)
-    raise CrceError("NotoColorEmoji.ttf not found: `apt-get install fonts-noto-color-emoji` or pass its path")
+    raise CrceError("NotoColorEmoji.ttf not found: `apt-get install fonts-noto-color-emoji`, or set CRCE_NOTO_FONT to its path")
 
 def _hex(char: str, fe0f: bool = False) -> str:
     return '-'.join(f'{ord(c):x}' for c in char if fe0f or ord(c) != 0xFE0F)
