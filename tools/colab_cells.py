@@ -44,7 +44,9 @@ APT = {'25_miniworld2_judge.ipynb': ('fonts-noto-color-emoji',)}   # the judge's
 
 def install_src(nb_name: str = '') -> str:
     git_url, branch = settings()
-    apt = (f"    get_ipython().system('apt-get -qq install -y {' '.join(APT[nb_name])} > /dev/null')\n" if nb_name in APT else '')
+    pk = ' '.join(APT.get(nb_name, ()))   # with a package-list update only where the install fails without one
+    apt = (f"    get_ipython().system('(apt-get -qq install -y {pk} || (apt-get -qq update && apt-get -qq install -y {pk})) > /dev/null')\n"
+           if pk else '')
     return (f"#| hide\n{INSTALL_MARK}: the repository and crce with the notebooks' extras (this cell does nothing elsewhere)\n"
             f"import os, sys\n"
             f"if 'google.colab' in sys.modules:\n"
