@@ -100,6 +100,10 @@ REPRODUCE = {
                   gen('mini2', 'batched-dpm++'), gen('sd-arch', 'batched-dpm++'))),
     'generation: the shortfall heading':
         (r'\*\*Batching, (\S+)x and (\S+)x\.\*\*', lambda: (gen('mini2', 'batched'), gen('sd-arch', 'batched'))),
+    'generation: 16 prompts a call':
+        (r'16 prompts a call give (\S+)x on SD\'s architecture \(`figures/benchmark/generation_cpu_batch16.json`, `--sd-images (\d+) --batch (\d+)`\)',
+         lambda: (lambda w: (f"{w['forms']['batched']['speedup']:.2f}", str(w['images']), str(w['batch'])))(
+             bench('generation_cpu_batch16.json')['worlds']['sd-arch'])),
     'UCE seconds per concept':
         (r"UCE's closed-form edit takes (\S+) s per concept on SD's architecture \((\S+) s with the concept's retains preserved",
          lambda: tuple(fmt(bench('uce_cpu.json')['median_seconds_per_concept'][k]) for k in ('none', 'retains'))),
