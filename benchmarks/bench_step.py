@@ -99,6 +99,10 @@ def machine(device: str) -> str:
     except OSError: pass
     return f"{cpu}, {os.cpu_count()} logical CPUs visible"
 
+def load_average() -> float | None:
+    "The 1-minute load average as a benchmark starts: other work on the machine (1.0 is one busy core); None where the OS has none."
+    return os.getloadavg()[0] if hasattr(os, 'getloadavg') else None
+
 def run_worker(mode, argv):
     r = subprocess.run([sys.executable, __file__, '--mode', mode, *argv], stdout=subprocess.PIPE, text=True)
     if r.returncode: raise SystemExit(f"{mode} worker failed ({r.returncode})")

@@ -21,7 +21,7 @@ changes only the last bits) are printed and written as JSON (default figures/ben
 from __future__ import annotations
 import argparse, json, os, sys, time
 from pathlib import Path
-from bench_step import machine   # the machine line every benchmark prints (this folder is on sys.path when a script runs)
+from bench_step import machine, load_average   # the machine line every benchmark prints, and its load (this folder is on sys.path when a script runs)
 
 def sd_arch_backbone(pixels: int, device: str):
     "Stable Diffusion 1.x's UNet, VAE and text encoder architectures with random weights (no weights can be downloaded here)."
@@ -108,7 +108,7 @@ def main(argv=None):
     cuda = a.device.startswith('cuda')
     worlds = (a.worlds or ('tiny' if a.quick else 'mini2,sd-arch')).split(',')
     if a.quick: a.mini_images = min(a.mini_images, 8)
-    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else None   # other work on the machine as the run starts (1.0: one busy core)
+    load = load_average()
     res = {}
     for w in worlds:
         wa = argparse.Namespace(**vars(a))

@@ -22,7 +22,7 @@ embeddings, and must give the same first loss. Prints a table and writes JSON (d
 from __future__ import annotations
 import argparse, json, os, resource, statistics, subprocess, sys, time
 from pathlib import Path
-from bench_step import machine   # the machine line every benchmark prints (this folder is on sys.path when a script runs)
+from bench_step import machine, load_average   # the machine line every benchmark prints, and its load (this folder is on sys.path when a script runs)
 
 DESIGNS = ('released', 'crce', 'crce-fast')
 
@@ -156,7 +156,7 @@ def main(argv=None):
     if a.worker: print('RESULT ' + json.dumps(worker(a))); return 0
     import torch, diffusers
     med = statistics.median
-    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else None   # other work on the machine as the run starts (1.0: one busy core)
+    load = load_average()
     res = {dsg: run_worker(dsg, argv) for dsg in a.designs.split(',')}
     for r in res.values():
         r['wall_per_it'], r['cpu_per_it'] = med(r['wall']), med(r['cpu'])

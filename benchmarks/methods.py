@@ -29,7 +29,7 @@ named in the output. JSON and a Markdown table go to --out (default figures/benc
 from __future__ import annotations
 import argparse, gc, json, os, subprocess, sys, time
 from pathlib import Path
-from bench_step import machine   # the machine line every benchmark prints (this folder is on sys.path when a script runs)
+from bench_step import machine, load_average   # the machine line every benchmark prints, and its load (this folder is on sys.path when a script runs)
 
 METHODS = 'esd-x,crce,realera,crce-sphere,crce-fixed,ap,uce,ca,fmn,mace,spm,receler'
 IMAGE_KEYS = {'ca': ('ca_images', 'ca_gen_steps'), 'fmn': ('fmn_images', 'fmn_gen_steps'), 'fmn-x': ('fmn_images', 'fmn_gen_steps'),
@@ -161,7 +161,7 @@ def main(argv=None) -> int:
         for m in methods: get_method(m)   # an unknown method stops here, before any work
     except CrceError as e:
         print(f"methods.py: error: {e}", file=sys.stderr); return 2
-    load0 = round(os.getloadavg()[0], 2)   # a busy machine stretches wall seconds (not CPU seconds)
+    load0 = round(load_average(), 2)   # a busy machine stretches wall seconds (not CPU seconds)
     env = dict(os.environ, OMP_NUM_THREADS='1', CRCE_THREADS='1')
     rows = []
     base = [sys.executable, __file__, '--model', a.model, '--concept', a.concept, '--sd-pixels', str(a.sd_pixels),

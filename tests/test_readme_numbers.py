@@ -24,9 +24,10 @@ def fmt(x: float, digits: int = 1) -> str:
     "A number as the README writes it: `digits` decimals."
     return f'{x:.{digits}f}'
 
-def quoted(pattern: str) -> tuple[str, ...]:
-    m = re.search(pattern, TEXT)
-    assert m, f"README no longer has the phrase {pattern!r}: update README and this check together"
+def quoted(pattern: str, text: str = TEXT, where: str = 'README') -> tuple[str, ...]:
+    "The groups of `pattern` in `text` (the README's, single-spaced); a failure naming `where` when the phrase is gone."
+    m = re.search(pattern, text)
+    assert m, f"{where} no longer has the phrase {pattern!r}: update {where} and this check together"
     return m.groups()
 
 def demo_cell(method: str, metric: str) -> tuple[str, str, str]:

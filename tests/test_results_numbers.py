@@ -10,15 +10,14 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import test_readme_numbers as rn   # noqa: E402
 from test_readme_numbers import ROOT, fmt, m2, p2, top_balanced   # noqa: E402
 
 PAGES = {name: ' '.join((ROOT / name).read_text(encoding='utf-8').split()) for name in ('results.qmd', 'reproduce.qmd')}   # sentences wrap
 TEXT = PAGES['results.qmd']
 
 def quoted(pattern: str, page: str = 'results.qmd') -> tuple[str, ...]:
-    m = re.search(pattern, PAGES[page])
-    assert m, f"{page} no longer has the phrase {pattern!r}: update the page and this check together"
-    return m.groups()
+    return rn.quoted(pattern, PAGES[page], page)
 
 def signed(x: float) -> str:
     "A paired difference as the page writes it: '-7.6', '+2.6'."
